@@ -1,0 +1,36 @@
+/**
+ * Every error Kafky reports, on the wire (`error` and `rejected` frames) and inside
+ * each side. Codes are part of the protocol: add freely, never rename.
+ */
+export const ERROR_CODES = [
+  'bad_json',
+  'invalid_message',
+  'unknown_message_type',
+  'invalid_event',
+  'unknown_event_type',
+  'frame_too_large',
+  'protocol_mismatch',
+  'not_ready',
+  'storage_failed',
+  'storage_full',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class KafkyError extends Error {
+  override readonly name: string = 'KafkyError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Turns anything thrown into a KafkyError without losing the original. */
+export function toKafkyError(error: unknown, fallback: ErrorCode = 'internal'): KafkyError {
+  if (error instanceof KafkyError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new KafkyError(fallback, message, { cause: error });
+}

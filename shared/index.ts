@@ -1,0 +1,7 @@
+export * from './errors.ts';
+export * from './events/index.ts';
+export * from './ids.ts';
+export * from './limits.ts';
+export * from './protocol/index.ts';
+export * from './protocol-version.ts';
+export * from './validation.ts';

@@ -1,0 +1,10 @@
+/**
+ * The wire protocol's version, sent by the client in `hello` and echoed in `welcome`.
+ *
+ * Bump it when a relay and a client built from different versions could no longer
+ * understand each other: a message type is removed or renamed, a required field is
+ * added to a message, or the meaning of a field changes. Adding a new optional field
+ * or a new message type that older peers may ignore does not need a bump. Event types
+ * are versioned on their own (see `events/`), not by this constant.
+ */
+export const PROTOCOL_VERSION = 1;

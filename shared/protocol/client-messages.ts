@@ -1,0 +1,53 @@
+import { LIMITS } from '../limits.ts';
+import { anyEventSchema } from '../events/envelope.ts';
+import { cursorSchema, roomIdSchema, type FromSchema } from '../schema.ts';
+
+/** First frame on every connection. */
+export const helloSchema = {
+  $id: 'kafky:msg/hello',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'protocol'],
+  properties: {
+    type: { const: 'hello' },
+    protocol: { type: 'integer', minimum: 1 },
+    /** Free text for the relay's logs, e.g. the app's build. */
+    agent: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+/** Asks for a room's events after `after` (0: from the start), then its live events. */
+export const subscribeSchema = {
+  $id: 'kafky:msg/subscribe',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'after'],
+  properties: {
+    type: { const: 'subscribe' },
+    room: roomIdSchema,
+    after: cursorSchema,
+  },
+} as const;
+
+/**
+ * Events for the relay to store, in the sender's order. Each is checked against its
+ * own type's schema on arrival; a bad one is refused alone.
+ */
+export const pushSchema = {
+  $id: 'kafky:msg/push',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'events'],
+  properties: {
+    type: { const: 'push' },
+    events: { type: 'array', minItems: 1, maxItems: LIMITS.pushBatchMax, items: anyEventSchema },
+  },
+} as const;
+
+export const CLIENT_MESSAGE_SCHEMAS = [helloSchema, subscribeSchema, pushSchema] as const;
+
+export type Hello = FromSchema<typeof helloSchema>;
+export type Subscribe = FromSchema<typeof subscribeSchema>;
+export type Push = FromSchema<typeof pushSchema>;
+/** Everything a client may send to the relay. */
+export type ClientMessage = Hello | Subscribe | Push;

@@ -1,0 +1,14 @@
+export * from './client-messages.ts';
+export * from './relay-messages.ts';
+
+/** WebSocket close codes the relay uses (4000-4999 are the application's own). */
+export const CLOSE_CODES = {
+  /** The relay is shutting down; reconnect later. */
+  goingAway: 1001,
+  /** The frame broke the protocol badly enough that the connection cannot go on. */
+  protocolError: 1002,
+  /** The peer speaks another protocol version. */
+  protocolMismatch: 4000,
+  /** No `hello` within the allowed time. */
+  helloTimeout: 4001,
+} as const;

@@ -1,0 +1,123 @@
+import { ERROR_CODES } from '../errors.ts';
+import { sequencedEventSchema } from '../events/envelope.ts';
+import {
+  connectionIdSchema,
+  cursorSchema,
+  eventIdSchema,
+  roomIdSchema,
+  seqSchema,
+  timeSchema,
+  type FromSchema,
+} from '../schema.ts';
+
+/** Answer to `hello`: the relay's protocol and the epoch of its log. */
+export const welcomeSchema = {
+  $id: 'kafky:msg/welcome',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'protocol', 'epoch', 'connection', 'time'],
+  properties: {
+    type: { const: 'welcome' },
+    protocol: { type: 'integer', minimum: 1 },
+    /** Chosen when the relay's log is created; a new epoch means the log was replaced. */
+    epoch: { type: 'string', minLength: 1, maxLength: 64 },
+    connection: connectionIdSchema,
+    time: timeSchema,
+  },
+} as const;
+
+/** Sequenced events of one room, in sequence order: a catch-up page or live ones. */
+export const eventsSchema = {
+  $id: 'kafky:msg/events',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'events'],
+  properties: {
+    type: { const: 'events' },
+    room: roomIdSchema,
+    events: { type: 'array', items: sequencedEventSchema },
+  },
+} as const;
+
+/** The subscription has sent everything up to `head`; what follows is live. */
+export const caughtUpSchema = {
+  $id: 'kafky:msg/caught-up',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'head'],
+  properties: {
+    type: { const: 'caught-up' },
+    room: roomIdSchema,
+    head: cursorSchema,
+  },
+} as const;
+
+/** The sender's events are durable: each with its place in its room. */
+export const ackSchema = {
+  $id: 'kafky:msg/ack',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'acks'],
+  properties: {
+    type: { const: 'ack' },
+    acks: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'room', 'seq', 'rts'],
+        properties: { id: eventIdSchema, room: roomIdSchema, seq: seqSchema, rts: timeSchema },
+      },
+    },
+  },
+} as const;
+
+const errorCodeSchema = { type: 'string', enum: ERROR_CODES } as const;
+
+/** One pushed event was refused and not stored; the others go on. */
+export const rejectedSchema = {
+  $id: 'kafky:msg/rejected',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'id', 'code', 'message'],
+  properties: {
+    type: { const: 'rejected' },
+    /** The refused event's id, as sent (it may not even be a valid id). */
+    id: { type: 'string', maxLength: 100 },
+    code: errorCodeSchema,
+    message: { type: 'string' },
+  },
+} as const;
+
+/** A frame could not be taken. If `fatal`, the relay closes the socket next. */
+export const errorSchema = {
+  $id: 'kafky:msg/error',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'code', 'message'],
+  properties: {
+    type: { const: 'error' },
+    code: errorCodeSchema,
+    message: { type: 'string' },
+    fatal: { type: 'boolean' },
+  },
+} as const;
+
+export const RELAY_MESSAGE_SCHEMAS = [
+  welcomeSchema,
+  eventsSchema,
+  caughtUpSchema,
+  ackSchema,
+  rejectedSchema,
+  errorSchema,
+] as const;
+
+export type Welcome = FromSchema<typeof welcomeSchema>;
+export type EventsMessage = FromSchema<typeof eventsSchema>;
+export type CaughtUp = FromSchema<typeof caughtUpSchema>;
+export type Ack = FromSchema<typeof ackSchema>;
+export type Rejected = FromSchema<typeof rejectedSchema>;
+export type ErrorMessage = FromSchema<typeof errorSchema>;
+/** Everything the relay may send to a client. */
+export type RelayMessage = Welcome | EventsMessage | CaughtUp | Ack | Rejected | ErrorMessage;

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { newEventId, type AuthorId, type RoomId } from './ids.ts';
+import { LIMITS } from './limits.ts';
+import { PROTOCOL_VERSION } from './protocol-version.ts';
+import type { MessageSent } from './events/index.ts';
+import { checkEvent, isKnownEventType, parseClientFrame, parseRelayFrame } from './validation.ts';
+
+function message(text: string, overrides: Partial<Record<string, unknown>> = {}): MessageSent {
+  return {
+    id: newEventId(),
+    type: 'message.sent',
+    v: 1,
+    room: 'lobby' as RoomId,
+    author: 'author-0001' as AuthorId,
+    ts: 1_700_000_000_000,
+    payload: { text },
+    ...overrides,
+  };
+}
+
+describe('checkEvent', () => {
+  it('accepts a well-formed message and keeps it as is', () => {
+    const event = message('hello');
+    const result = checkEvent(event);
+    expect(result).toEqual({ ok: true, value: event });
+  });
+
+  it.each([
+    ['an empty text', message('')],
+    ['a text of only spaces', message('   \n ')],
+    ['a text over the limit', message('x'.repeat(LIMITS.messageTextMax + 1))],
+    ['a bad id', message('hi', { id: 'not-a-ulid' })],
+    ['a bad room', message('hi', { room: 'has space' })],
+    ['a missing author', message('hi', { author: undefined })],
+    ['an extra envelope field', message('hi', { extra: 1 })],
+    ['an extra payload field', message('hi', { payload: { text: 'hi', html: '<b>' } })],
+    ['a float time', message('hi', { ts: 1.5 })],
+  ])('refuses %s as invalid_event', (_, event) => {
+    const result = checkEvent(JSON.parse(JSON.stringify(event)));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('invalid_event');
+      expect(result.error.message).toMatch(/message\.sent/);
+    }
+  });
+
+  it('reports an unknown type or version as unknown_event_type', () => {
+    for (const overrides of [{ type: 'message.exploded' }, { v: 2 }]) {
+      const result = checkEvent(message('hi', overrides));
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error.code).toBe('unknown_event_type');
+    }
+    expect(isKnownEventType({ type: 'message.sent', v: 1 })).toBe(true);
+    expect(isKnownEventType({ type: 'message.sent', v: 2 })).toBe(false);
+  });
+});
+
+describe('parseClientFrame', () => {
+  it('parses each client message type', () => {
+    const frames = [
+      { type: 'hello', protocol: PROTOCOL_VERSION },
+      { type: 'subscribe', room: 'lobby', after: 0 },
+      { type: 'push', events: [message('hi')] },
+    ];
+    for (const frame of frames) {
+      const result = parseClientFrame(JSON.stringify(frame));
+      expect(result).toEqual({ ok: true, value: frame });
+    }
+  });
+
+  it.each([
+    ['{', 'bad_json'],
+    ['"hello"', 'invalid_message'],
+    ['[1,2]', 'invalid_message'],
+    ['{"protocol":1}', 'invalid_message'],
+    ['{"type":"launch-missiles"}', 'unknown_message_type'],
+    ['{"type":"hello","protocol":"1"}', 'invalid_message'],
+    ['{"type":"subscribe","room":"lobby","after":-1}', 'invalid_message'],
+    ['{"type":"push","events":[]}', 'invalid_message'],
+  ])('refuses %s with %s', (text, code) => {
+    const result = parseClientFrame(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe(code);
+  });
+
+  it('refuses a push over the batch limit', () => {
+    const events = Array.from({ length: LIMITS.pushBatchMax + 1 }, () => message('x'));
+    const result = parseClientFrame(JSON.stringify({ type: 'push', events }));
+    expect(result.ok).toBe(false);
+  });
+
+  it('lets an event of an unknown type through the frame check, for the per-event check', () => {
+    const frame = { type: 'push', events: [message('hi', { type: 'poll.created', v: 3 })] };
+    expect(parseClientFrame(JSON.stringify(frame)).ok).toBe(true);
+  });
+});
+
+describe('parseRelayFrame', () => {
+  it('parses an ack and refuses one without a sequence', () => {
+    const id = newEventId();
+    const good = { type: 'ack', acks: [{ id, room: 'lobby', seq: 1, rts: 5 }] };
+    expect(parseRelayFrame(JSON.stringify(good))).toEqual({ ok: true, value: good });
+    const bad = { type: 'ack', acks: [{ id, room: 'lobby', rts: 5 }] };
+    expect(parseRelayFrame(JSON.stringify(bad)).ok).toBe(false);
+  });
+
+  it('parses events with their sequence and refuses a sequence of 0', () => {
+    const event = { ...message('hi'), seq: 1, rts: 2 };
+    const good = { type: 'events', room: 'lobby', events: [event] };
+    expect(parseRelayFrame(JSON.stringify(good)).ok).toBe(true);
+    const bad = { type: 'events', room: 'lobby', events: [{ ...event, seq: 0 }] };
+    expect(parseRelayFrame(JSON.stringify(bad)).ok).toBe(false);
+  });
+});

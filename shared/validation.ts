@@ -1,0 +1,100 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { KafkyError, type ErrorCode } from './errors.ts';
+import { EVENT_SCHEMAS, eventKey, type AnyEvent, type KafkyEvent } from './events/index.ts';
+import { AUTHOR_ID_PATTERN, EVENT_ID_PATTERN, ROOM_ID_PATTERN } from './ids.ts';
+import {
+  CLIENT_MESSAGE_SCHEMAS,
+  RELAY_MESSAGE_SCHEMAS,
+  type ClientMessage,
+  type RelayMessage,
+} from './protocol/index.ts';
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; error: KafkyError };
+
+// One Ajv instance, every schema compiled once at load: validation is then a plain call.
+const ajv = new Ajv({ strict: true, allErrors: false });
+ajv.addFormat('event-id', EVENT_ID_PATTERN);
+ajv.addFormat('room-id', ROOM_ID_PATTERN);
+ajv.addFormat('author-id', AUTHOR_ID_PATTERN);
+ajv.addFormat('connection-id', /^[A-Za-z0-9_-]{1,64}$/);
+
+function compileByType(schemas: readonly { properties: { type: { const: string } } }[]) {
+  return new Map<string, ValidateFunction>(
+    schemas.map((schema) => [schema.properties.type.const, ajv.compile(schema)]),
+  );
+}
+
+const clientValidators = compileByType(CLIENT_MESSAGE_SCHEMAS);
+const relayValidators = compileByType(RELAY_MESSAGE_SCHEMAS);
+const eventValidators = new Map<string, ValidateFunction>(
+  EVENT_SCHEMAS.map((schema) => [
+    eventKey(schema.properties.type.const, schema.properties.v.const),
+    ajv.compile(schema),
+  ]),
+);
+
+function describe(errors: ErrorObject[] | null | undefined, what: string): string {
+  return ajv.errorsText(errors, { dataVar: what, separator: '; ' });
+}
+
+function fail<T>(code: ErrorCode, message: string, cause?: unknown): Checked<T> {
+  return { ok: false, error: new KafkyError(code, message, { cause }) };
+}
+
+function checkMessage<T>(value: unknown, validators: Map<string, ValidateFunction>): Checked<T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('invalid_message', 'a frame must be a JSON object');
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    return fail('invalid_message', 'a frame must have a string "type"');
+  }
+  const validate = validators.get(type);
+  if (!validate) {
+    return fail('unknown_message_type', `unknown message type "${type.slice(0, 64)}"`);
+  }
+  if (!validate(value)) return fail('invalid_message', describe(validate.errors, type));
+  return { ok: true, value: value as T };
+}
+
+function parseJson(text: string): Checked<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return fail('bad_json', `the frame is not valid JSON: ${(error as Error).message}`, error);
+  }
+}
+
+/** Checks a frame a client sent; used by the relay on every frame. */
+export function parseClientFrame(text: string): Checked<ClientMessage> {
+  const json = parseJson(text);
+  return json.ok ? checkMessage<ClientMessage>(json.value, clientValidators) : json;
+}
+
+/** Checks a frame the relay sent; used by the client on every frame. */
+export function parseRelayFrame(text: string): Checked<RelayMessage> {
+  const json = parseJson(text);
+  return json.ok ? checkMessage<RelayMessage>(json.value, relayValidators) : json;
+}
+
+/** Whether this code has a schema for the event's type and version. */
+export function isKnownEventType(event: Pick<AnyEvent, 'type' | 'v'>): boolean {
+  return eventValidators.has(eventKey(event.type, event.v));
+}
+
+/** Checks an event against the schema of its own type and version. */
+export function checkEvent(event: unknown): Checked<KafkyEvent> {
+  if (typeof event !== 'object' || event === null) {
+    return fail('invalid_event', 'an event must be a JSON object');
+  }
+  const { type, v } = event as { type?: unknown; v?: unknown };
+  if (typeof type !== 'string' || typeof v !== 'number') {
+    return fail('invalid_event', 'an event must have a string "type" and a number "v"');
+  }
+  const validate = eventValidators.get(eventKey(type, v));
+  if (!validate) {
+    return fail('unknown_event_type', `unknown event type "${type.slice(0, 64)}" version ${v}`);
+  }
+  if (!validate(event)) return fail('invalid_event', describe(validate.errors, type));
+  return { ok: true, value: event as KafkyEvent };
+}
