@@ -1,0 +1,34 @@
+import { wrap, type Remote } from 'comlink';
+import type { KafkyApi } from '../api.ts';
+
+export type KafkyRemote = Remote<KafkyApi>;
+
+/**
+ * Connects this tab to the browser's one Kafky worker. Every tab of the origin shares
+ * the same SharedWorker, hence one store and one socket per browser.
+ */
+export function connectToWorker(onError: (message: string) => void): KafkyRemote {
+  const worker = new SharedWorker(new URL('../worker/kafky-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'kafky',
+  });
+  worker.addEventListener('error', () => onError('The Kafky worker failed to start.'));
+  worker.port.start();
+  const api = wrap<KafkyApi>(worker.port);
+  bindLifetime(api, onError);
+  return api;
+}
+
+/**
+ * Holds a Web Lock for as long as this tab lives. The worker waits on the same lock,
+ * so it learns when the tab is gone, even after a crash, and drops its subscriptions.
+ */
+function bindLifetime(api: KafkyRemote, onError: (message: string) => void): void {
+  const lockName = `kafky-tab:${crypto.randomUUID()}`;
+  navigator.locks
+    .request(lockName, async () => {
+      await api.bindToTab(lockName);
+      await new Promise<never>(() => {});
+    })
+    .catch(() => onError('This tab could not register with the Kafky worker.'));
+}

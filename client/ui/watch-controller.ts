@@ -1,0 +1,65 @@
+import { proxy } from 'comlink';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Listener, SubscriptionId } from '../api.ts';
+import type { KafkyRemote } from '../tab/worker-connection.ts';
+
+type Host = ReactiveControllerHost & { api?: KafkyRemote | undefined };
+
+/**
+ * Keeps a component subscribed to one of the worker's live read models while it is on
+ * the page, and re-subscribes when its API or key (a room, say) changes.
+ */
+export class WatchController<T> implements ReactiveController {
+  value: T | undefined;
+  private current: { api: KafkyRemote; key: string; id: Promise<SubscriptionId> } | undefined;
+  private connected = false;
+
+  constructor(
+    private readonly host: Host,
+    private readonly open: (api: KafkyRemote, listener: Listener<T>) => Promise<SubscriptionId>,
+    private readonly key: () => string = () => '',
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    this.refresh();
+  }
+
+  hostUpdate(): void {
+    this.refresh();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.close();
+  }
+
+  private refresh(): void {
+    const api = this.host.api;
+    const key = this.key();
+    if (!this.connected || !api) return this.close();
+    if (this.current?.api === api && this.current.key === key) return;
+    this.close();
+    const current = { api, key } as NonNullable<typeof this.current>;
+    const listener = proxy((value: T) => {
+      if (this.current !== current) return;
+      this.value = value;
+      this.host.requestUpdate();
+    });
+    current.id = this.open(api, listener);
+    current.id.catch((error: unknown) => console.error('kafky: could not subscribe', error));
+    this.current = current;
+    this.value = undefined;
+  }
+
+  private close(): void {
+    const current = this.current;
+    this.current = undefined;
+    if (!current) return;
+    current.id
+      .then((id) => current.api.unsubscribe(id))
+      .catch((error: unknown) => console.error('kafky: could not unsubscribe', error));
+  }
+}

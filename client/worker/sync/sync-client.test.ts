@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROTOCOL_VERSION, type ClientMessage, type RelayMessage } from '../../../shared/index.ts';
+import type { BusEvent } from '../../api.ts';
+import { EventBus } from '../bus.ts';
+import { BOB, ROOM, freshStore, messageEvent, sequenced } from '../test-helpers.ts';
+import { Backoff } from './backoff.ts';
+import { SyncClient, type SocketLike } from './sync-client.ts';
+
+/** A socket whose far end the test plays, frame by frame. */
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: ClientMessage[] = [];
+  onopen: SocketLike['onopen'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onerror: SocketLike['onerror'] = null;
+
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as ClientMessage);
+  }
+  close(code = 1000, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(message: RelayMessage): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  ofType<T extends ClientMessage['type']>(type: T) {
+    return this.sent.filter((m): m is Extract<ClientMessage, { type: T }> => m.type === type);
+  }
+}
+
+const WELCOME: RelayMessage = {
+  type: 'welcome',
+  protocol: PROTOCOL_VERSION,
+  epoch: 'epoch-1',
+  connection: 'c1' as never,
+  time: 1,
+};
+
+async function setup() {
+  const { db, store } = await freshStore();
+  const bus = new EventBus();
+  const sockets: FakeSocket[] = [];
+  const warnings: unknown[] = [];
+  const sync = new SyncClient({
+    url: 'ws://relay.test/sync',
+    store,
+    bus,
+    createSocket: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    backoff: new Backoff(10, 10, () => 1),
+    log: {
+      warn: (...args: unknown[]) => warnings.push(args),
+      error: (...args: unknown[]) => warnings.push(args),
+    },
+  });
+  const kafked: BusEvent[] = [];
+  bus.subscribe('kafked', (e) => void kafked.push(e));
+  return { db, store, bus, sync, sockets, kafked, warnings };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('SyncClient', () => {
+  it('says hello, subscribes each room from its cursor, then pushes the outbox in order', async () => {
+    const { store, sync, sockets } = await setup();
+    const first = messageEvent('first');
+    const second = messageEvent('second');
+    await store.appendLocal(first);
+    await store.appendLocal(second);
+
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    expect(socket.sent).toEqual([{ type: 'hello', protocol: PROTOCOL_VERSION, agent: 'kafky' }]);
+    expect(sync.status).toBe('connecting');
+
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    expect(socket.ofType('subscribe')).toEqual([{ type: 'subscribe', room: ROOM, after: 0 }]);
+    expect(socket.ofType('push')[0]!.events.map((e) => e.id)).toEqual([first.id, second.id]);
+    expect(sync.status).toBe('online');
+    sync.stop();
+  });
+
+  it('applies acks: events turn delivered and are emitted as kafked', async () => {
+    const { store, sync, sockets, kafked } = await setup();
+    const event = messageEvent('hi');
+    await store.appendLocal(event);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+
+    socket.receive({ type: 'ack', acks: [{ id: event.id, room: ROOM, seq: 1, rts: 5 }] });
+    await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([event.id]));
+    expect(kafked[0]?.seq).toBe(1);
+    expect(await store.pendingCount()).toBe(0);
+    sync.stop();
+  });
+
+  it('does not push an event twice on one socket, and pushes it again after a reconnect', async () => {
+    const { store, sync, sockets } = await setup();
+    await store.appendLocal(messageEvent('once'));
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    await sync.flush();
+    expect(sockets[0]!.ofType('push')).toHaveLength(1);
+
+    sockets[0]!.close(1006, 'gone');
+    expect(sync.status).toBe('offline');
+    await vi.waitFor(() => expect(sockets).toHaveLength(2));
+    sockets[1]!.open();
+    sockets[1]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[1]!.ofType('push')).toHaveLength(1));
+    sync.stop();
+  });
+
+  it('stores live events from peers and emits them', async () => {
+    const { db, sync, sockets, kafked } = await setup();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    const peer = sequenced(messageEvent('from bob', BOB), 1);
+    sockets[0]!.receive({ type: 'events', room: ROOM, events: [peer] });
+    await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([peer.id]));
+    expect((await db.messages.get(peer.id))?.text).toBe('from bob');
+    sync.stop();
+  });
+
+  it('asks again from its cursor when a live event skips a sequence', async () => {
+    const { sync, sockets } = await setup();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    sockets[0]!.receive({
+      type: 'events',
+      room: ROOM,
+      events: [sequenced(messageEvent('3', BOB), 3)],
+    });
+    await vi.waitFor(() => expect(sockets[0]!.ofType('subscribe')).toHaveLength(2));
+    expect(sockets[0]!.ofType('subscribe')[1]).toEqual({ type: 'subscribe', room: ROOM, after: 0 });
+    sync.stop();
+  });
+
+  it('catches up from the start when the relay log has a new epoch', async () => {
+    const { store, sync, sockets } = await setup();
+    await store.applyRemote(ROOM, [sequenced(messageEvent('old', BOB), 1)]);
+    await store.setMeta('epoch', 'epoch-0');
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('subscribe')).toHaveLength(1));
+    expect(sockets[0]!.ofType('subscribe')[0]?.after).toBe(0);
+    expect(await store.getMeta('epoch')).toBe('epoch-1');
+    sync.stop();
+  });
+
+  it('ignores a frame it cannot read and goes on', async () => {
+    const { sync, sockets, warnings, kafked } = await setup();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.onmessage?.({ data: '{not json' });
+    sockets[0]!.receive(WELCOME);
+    const peer = sequenced(messageEvent('still here', BOB), 1);
+    sockets[0]!.receive({ type: 'events', room: ROOM, events: [peer] });
+    await vi.waitFor(() => expect(kafked).toHaveLength(1));
+    expect(warnings.length).toBeGreaterThan(0);
+    sync.stop();
+  });
+
+  it('marks a refused event failed and stops sending it', async () => {
+    const { db, store, sync, sockets } = await setup();
+    const event = messageEvent('bad');
+    await store.appendLocal(event);
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    sockets[0]!.receive({ type: 'rejected', id: event.id, code: 'invalid_event', message: 'no' });
+    await vi.waitFor(async () => expect((await db.messages.get(event.id))?.state).toBe('failed'));
+    expect(await store.pendingCount()).toBe(0);
+    sync.stop();
+  });
+});

@@ -1,0 +1,295 @@
+import {
+  LIMITS,
+  PROTOCOL_VERSION,
+  parseRelayFrame,
+  type ClientMessage,
+  type EventId,
+  type RelayMessage,
+  type RoomId,
+} from '../../../shared/index.ts';
+import type { ConnectionStatus } from '../../api.ts';
+import type { EventBus } from '../bus.ts';
+import type { StoredEvent } from '../db.ts';
+import type { EventStore } from '../event-store.ts';
+import { Backoff } from './backoff.ts';
+
+// Method-derived, so a handler typed for the browser's richer events still fits.
+type Handler<E> = { handle(event: E): void }['handle'];
+
+/** The part of the WebSocket API the client uses, so tests can hand it `ws`. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
+}
+
+export interface SyncOptions {
+  url: string;
+  store: EventStore;
+  bus: EventBus;
+  createSocket: (url: string) => SocketLike;
+  agent?: string;
+  backoff?: Backoff;
+  /** How long to wait for `welcome` before giving up on a socket. */
+  helloTimeoutMs?: number;
+  log?: Pick<Console, 'warn' | 'error'>;
+}
+
+const OPEN = 1;
+/** Leave room in a frame for the envelope of the `push` message. */
+const PUSH_BYTES_MAX = LIMITS.frameBytesMax - 1024;
+
+/**
+ * The browser's one connection to the relay: handshake, catch-up, pushing the outbox,
+ * applying acks and live events, and reconnecting with backoff when the link drops.
+ * Frames are handled one at a time, in arrival order, so the store sees them in order.
+ */
+export class SyncClient {
+  private socket: SocketLike | null = null;
+  private welcomed = false;
+  private stopped = true;
+  private statusValue: ConnectionStatus = 'offline';
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  /** Pushed on this socket and not yet acknowledged: not sent again until it drops. */
+  private readonly inFlight = new Set<EventId>();
+  private frames: Promise<void> = Promise.resolve();
+  private flushing = false;
+  private flushAgain = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly backoff: Backoff;
+  private readonly log: Pick<Console, 'warn' | 'error'>;
+
+  constructor(private readonly options: SyncOptions) {
+    this.backoff = options.backoff ?? new Backoff();
+    this.log = options.log ?? console;
+  }
+
+  get status(): ConnectionStatus {
+    return this.statusValue;
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.socket?.close(1000, 'client stopped');
+    this.dropSocket();
+  }
+
+  /** Try at once instead of waiting for the backoff, e.g. when the network comes back. */
+  reconnectNow(): void {
+    if (this.stopped || this.socket) return;
+    clearTimeout(this.retryTimer);
+    this.backoff.reset();
+    this.connect();
+  }
+
+  /** Pushes every outbox event not already on its way, in local order. */
+  async flush(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        await this.pushOutbox();
+      } while (this.flushAgain);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async pushOutbox(): Promise<void> {
+    if (!this.welcomed) return;
+    const waiting = (await this.options.store.outbox(1000)).filter((e) => !this.inFlight.has(e.id));
+    for (const batch of batches(waiting)) {
+      if (!this.welcomed) return;
+      this.send({ type: 'push', events: batch.map(wireEvent) });
+      for (const event of batch) this.inFlight.add(event.id);
+    }
+  }
+
+  private connect(): void {
+    this.setStatus('connecting');
+    let socket: SocketLike;
+    try {
+      socket = this.options.createSocket(this.options.url);
+    } catch (error) {
+      this.log.warn('kafky: could not open a socket to the relay', error);
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent: this.options.agent ?? 'kafky',
+      });
+      this.helloTimer = setTimeout(
+        () => socket.close(4001, 'no welcome'),
+        this.options.helloTimeoutMs ?? 10_000,
+      );
+    };
+    socket.onmessage = ({ data }) => {
+      if (socket !== this.socket) return;
+      if (typeof data !== 'string') {
+        this.log.warn('kafky: the relay sent a binary frame; ignored');
+        return;
+      }
+      this.frames = this.frames
+        .then(() => this.handleFrame(data))
+        .catch((error: unknown) => this.log.error('kafky: could not handle a relay frame', error));
+    };
+    socket.onclose = () => {
+      if (socket !== this.socket) return;
+      this.dropSocket();
+      this.scheduleRetry();
+    };
+    socket.onerror = () => {
+      // The close event follows and does the work; an error alone says nothing more.
+    };
+  }
+
+  private dropSocket(): void {
+    clearTimeout(this.helloTimer);
+    if (this.socket) {
+      this.socket.onopen = this.socket.onmessage = this.socket.onclose = this.socket.onerror = null;
+    }
+    this.socket = null;
+    this.welcomed = false;
+    this.inFlight.clear();
+    this.setStatus('offline');
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
+  }
+
+  private async handleFrame(text: string): Promise<void> {
+    const parsed = parseRelayFrame(text);
+    if (!parsed.ok) {
+      this.log.warn(
+        `kafky: the relay sent a frame this client cannot read (${parsed.error.code})`,
+        parsed.error.message,
+      );
+      return;
+    }
+    await this.handle(parsed.value);
+  }
+
+  private async handle(message: RelayMessage): Promise<void> {
+    const { store, bus } = this.options;
+    switch (message.type) {
+      case 'welcome': {
+        clearTimeout(this.helloTimer);
+        await this.checkEpoch(message.epoch);
+        for (const { room, cursor } of await store.rooms()) {
+          this.send({ type: 'subscribe', room, after: cursor });
+        }
+        this.welcomed = true;
+        this.backoff.reset();
+        this.setStatus('online');
+        await this.flush();
+        return;
+      }
+      case 'events': {
+        const applied = await store.applyRemote(message.room, message.events);
+        bus.emit('eager', applied.added);
+        bus.emit('kafked', [...applied.added, ...applied.confirmed]);
+        await this.resubscribeOnGap(message.room, message.events.at(-1)?.seq ?? 0);
+        return;
+      }
+      case 'ack': {
+        for (const ack of message.acks) this.inFlight.delete(ack.id);
+        bus.emit('kafked', await store.applyAcks(message.acks));
+        return;
+      }
+      case 'rejected': {
+        this.inFlight.delete(message.id as EventId);
+        await store.markRejected(message.id as EventId, message.code, message.message);
+        this.log.warn(`kafky: the relay refused event ${message.id}: ${message.message}`);
+        return;
+      }
+      case 'caught-up':
+        return;
+      case 'error':
+        this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
+        return;
+    }
+  }
+
+  /** A new epoch means the relay's log was replaced: catch up from its start again. */
+  private async checkEpoch(epoch: string): Promise<void> {
+    const known = await this.options.store.getMeta<string>('epoch');
+    if (known === epoch) return;
+    if (known !== undefined) {
+      this.log.warn(
+        `kafky: the relay's log changed (epoch ${known} -> ${epoch}); catching up again`,
+      );
+      await this.options.store.resetCursors();
+    }
+    await this.options.store.setMeta('epoch', epoch);
+  }
+
+  /** Events are sent in order with no gap; if one shows anyway, ask again from the cursor. */
+  private async resubscribeOnGap(room: RoomId, lastSeq: number): Promise<void> {
+    const state = (await this.options.store.rooms()).find((r) => r.room === room);
+    if (state && state.cursor < lastSeq) {
+      this.log.warn(`kafky: gap in room ${room} after ${state.cursor}; catching up`);
+      this.send({ type: 'subscribe', room, after: state.cursor });
+    }
+  }
+
+  private send(message: ClientMessage): void {
+    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.statusValue) return;
+    this.statusValue = status;
+    for (const listener of this.statusListeners) listener(status);
+  }
+}
+
+/** The event as its author wrote it, without what the local store adds. */
+function wireEvent(event: StoredEvent) {
+  const { id, type, v, room, author, ts, payload } = event;
+  return { id, type, v, room, author, ts, payload };
+}
+
+/** Splits events into push frames that respect the relay's batch and frame limits. */
+function* batches(events: readonly StoredEvent[]): Generator<StoredEvent[]> {
+  let batch: StoredEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = JSON.stringify(wireEvent(event)).length * 3;
+    if (batch.length && (batch.length >= LIMITS.pushBatchMax || bytes + size > PUSH_BYTES_MAX)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(event);
+    bytes += size;
+  }
+  if (batch.length) yield batch;
+}

@@ -1,0 +1,91 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_ROOM } from '../../shared/index.ts';
+import type { BusEvent, ConnectionView, MessageView, ProfileView } from '../api.ts';
+import { startCore } from './kafky-core.ts';
+import { TabSession } from './tab-session.ts';
+
+async function session() {
+  const core = await startCore({
+    syncUrl: 'ws://nowhere.test/sync',
+    // No relay: the socket never opens, as when the relay is down.
+    createSocket: () => ({
+      readyState: 0,
+      send: () => undefined,
+      close: () => undefined,
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+      onerror: null,
+    }),
+    dbName: `kafky-session-${Math.random()}`,
+  });
+  return { core, api: new TabSession(Promise.resolve(core)) };
+}
+
+describe('TabSession', () => {
+  it('shows a sent message at once as pending, through a live query', async () => {
+    const { core, api } = await session();
+    const seen: MessageView[][] = [];
+    await api.watchMessages(DEFAULT_ROOM, 50, (messages) => void seen.push(messages));
+    await vi.waitFor(() => expect(seen).toEqual([[]]));
+
+    const id = await api.sendMessage(DEFAULT_ROOM, '  hello there \n');
+    await vi.waitFor(() => expect(seen.at(-1)).toHaveLength(1));
+    expect(seen.at(-1)![0]).toMatchObject({
+      id,
+      text: 'hello there',
+      state: 'pending',
+      own: true,
+      author: core.author,
+      authorName: `Guest ${core.author.slice(0, 4)}`,
+    });
+    core.close();
+  });
+
+  it('emits own events eagerly on the bus, and counts them as waiting to send', async () => {
+    const { core, api } = await session();
+    const eager: BusEvent[] = [];
+    const connection: ConnectionView[] = [];
+    await api.onEvent('eager', (event) => void eager.push(event));
+    await api.watchConnection((view) => void connection.push(view));
+    const id = await api.sendMessage(DEFAULT_ROOM, 'x');
+    expect(eager.map((e) => e.id)).toEqual([id]);
+    await vi.waitFor(() => expect(connection.at(-1)?.pending).toBe(1));
+    core.close();
+  });
+
+  it('shows the display name once set, on the profile and on messages', async () => {
+    const { core, api } = await session();
+    const profiles: ProfileView[] = [];
+    const seen: MessageView[][] = [];
+    await api.watchProfile(DEFAULT_ROOM, (p) => void profiles.push(p));
+    await api.watchMessages(DEFAULT_ROOM, 50, (messages) => void seen.push(messages));
+    await api.sendMessage(DEFAULT_ROOM, 'hi');
+    await api.setDisplayName(DEFAULT_ROOM, ' Ada ');
+    await vi.waitFor(() => expect(profiles.at(-1)?.name).toBe('Ada'));
+    await vi.waitFor(() => expect(seen.at(-1)?.[0]?.authorName).toBe('Ada'));
+    core.close();
+  });
+
+  it('stops calling a listener after unsubscribe and after dispose', async () => {
+    const { core, api } = await session();
+    const calls: number[] = [];
+    const id = await api.onEvent('eager', () => void calls.push(1));
+    await api.unsubscribe(id);
+    await api.onEvent('kafked', () => void calls.push(2));
+    api.dispose();
+    await api.sendMessage(DEFAULT_ROOM, 'after');
+    expect(calls).toEqual([]);
+    expect(core.bus.count('eager')).toBe(1); // only the sync engine's own subscription
+    core.close();
+  });
+
+  it('refuses an empty message with a coded error', async () => {
+    const { core, api } = await session();
+    await expect(api.sendMessage(DEFAULT_ROOM, '   ')).rejects.toMatchObject({
+      code: 'invalid_event',
+    });
+    core.close();
+  });
+});

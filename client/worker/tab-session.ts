@@ -1,0 +1,120 @@
+import { releaseProxy } from 'comlink';
+import { liveQuery } from 'dexie';
+import type { RoomId } from '../../shared/index.ts';
+import type {
+  BusEvent,
+  ConnectionView,
+  Emit,
+  KafkyApi,
+  Listener,
+  MessageView,
+  ProfileView,
+  SubscriptionId,
+} from '../api.ts';
+import type { KafkyCore } from './kafky-core.ts';
+
+let nextSubscription = 1;
+
+/**
+ * The API one tab sees. Each tab gets its own session, so the subscriptions it opened
+ * are dropped together when the tab goes away (see `bindToTab`).
+ */
+export class TabSession implements KafkyApi {
+  private readonly subscriptions = new Map<SubscriptionId, () => void>();
+
+  constructor(
+    private readonly core: Promise<KafkyCore>,
+    private readonly log: Pick<Console, 'error'> = console,
+  ) {}
+
+  async sendMessage(room: RoomId, text: string) {
+    return (await this.core).commands.sendMessage(room, text);
+  }
+
+  async setDisplayName(room: RoomId, name: string) {
+    return (await this.core).commands.setDisplayName(room, name);
+  }
+
+  async getProfile(room: RoomId) {
+    return (await this.core).queries.profile(room);
+  }
+
+  async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
+    const { queries } = await this.core;
+    return this.live(() => queries.messages(room, limit), listener);
+  }
+
+  async watchProfile(room: RoomId, listener: Listener<ProfileView>) {
+    const { queries } = await this.core;
+    return this.live(() => queries.profile(room), listener);
+  }
+
+  async watchConnection(listener: Listener<ConnectionView>) {
+    const { queries, sync } = await this.core;
+    let pending = 0;
+    const send = () => this.deliver(listener, { status: sync.status, pending });
+    const stopStatus = sync.onStatus(send);
+    const counts = liveQuery(() => queries.pendingCount()).subscribe({
+      next: (count) => {
+        pending = count;
+        send();
+      },
+      error: (error: unknown) => this.log.error('kafky: pending count failed', error),
+    });
+    return this.track(() => {
+      stopStatus();
+      counts.unsubscribe();
+    }, listener);
+  }
+
+  async onEvent(emit: Emit, listener: Listener<BusEvent>) {
+    const { bus } = await this.core;
+    return this.track(
+      bus.subscribe(emit, (event) => this.deliver(listener, event)),
+      listener,
+    );
+  }
+
+  unsubscribe(id: SubscriptionId): Promise<void> {
+    this.subscriptions.get(id)?.();
+    this.subscriptions.delete(id);
+    return Promise.resolve();
+  }
+
+  bindToTab(lockName: string): Promise<void> {
+    // Granted only once the tab that holds it is gone, closed or crashed.
+    navigator.locks
+      .request(lockName, () => this.dispose())
+      .catch((error: unknown) => this.log.error('kafky: could not watch the tab', error));
+    return Promise.resolve();
+  }
+
+  dispose(): void {
+    for (const stop of this.subscriptions.values()) stop();
+    this.subscriptions.clear();
+  }
+
+  private live<T>(query: () => Promise<T>, listener: Listener<T>): SubscriptionId {
+    const subscription = liveQuery(query).subscribe({
+      next: (value) => this.deliver(listener, value),
+      error: (error: unknown) => this.log.error('kafky: a live query failed', error),
+    });
+    return this.track(() => subscription.unsubscribe(), listener);
+  }
+
+  private track<T>(stop: () => void, listener: Listener<T>): SubscriptionId {
+    const id = nextSubscription++ as SubscriptionId;
+    this.subscriptions.set(id, () => {
+      stop();
+      // The listener is a Comlink proxy to the tab: free its channel.
+      (listener as Partial<Record<typeof releaseProxy, () => void>>)[releaseProxy]?.();
+    });
+    return id;
+  }
+
+  private deliver<T>(listener: Listener<T>, value: T): void {
+    Promise.resolve(listener(value)).catch((error: unknown) =>
+      this.log.error('kafky: a tab listener failed', error),
+    );
+  }
+}

@@ -1,0 +1,57 @@
+import 'fake-indexeddb/auto';
+import {
+  newEventId,
+  type AuthorId,
+  type KafkyEvent,
+  type RoomId,
+  type SequencedEvent,
+} from '../../shared/index.ts';
+import { openDb, type KafkyDb } from './db.ts';
+import { EventStore } from './event-store.ts';
+import { PROJECTORS } from './projectors/index.ts';
+
+export const ROOM = 'lobby' as RoomId;
+export const ALICE = 'alice-0000' as AuthorId;
+export const BOB = 'bob-00000' as AuthorId;
+
+let dbCounter = 0;
+
+/** A fresh store over its own fake IndexedDB database. */
+export async function freshStore(): Promise<{ db: KafkyDb; store: EventStore }> {
+  const db = openDb(`kafky-test-${++dbCounter}-${Math.random()}`);
+  const store = new EventStore(db, PROJECTORS);
+  await store.join(ROOM);
+  return { db, store };
+}
+
+export function messageEvent(
+  text: string,
+  author: AuthorId = ALICE,
+  room: RoomId = ROOM,
+): KafkyEvent {
+  return {
+    id: newEventId(),
+    type: 'message.sent',
+    v: 1,
+    room,
+    author,
+    ts: Date.now(),
+    payload: { text },
+  };
+}
+
+export function nameEvent(name: string, author: AuthorId = ALICE, room: RoomId = ROOM): KafkyEvent {
+  return {
+    id: newEventId(),
+    type: 'profile.name-set',
+    v: 1,
+    room,
+    author,
+    ts: Date.now(),
+    payload: { name },
+  };
+}
+
+export function sequenced(event: KafkyEvent, seq: number): SequencedEvent {
+  return { ...event, seq, rts: 1_700_000_000_000 + seq };
+}
