@@ -6,6 +6,6 @@ if (app) {
   if (typeof SharedWorker === 'undefined') {
     app.fatal = 'This browser has no SharedWorker, which this version of Kafky needs.';
   } else {
-    app.api = connectToWorker((message) => (app.fatal = message));
+    app.connection = connectToWorker((message) => (app.fatal = message));
   }
 }

@@ -4,10 +4,18 @@ import type { KafkyApi } from '../api.ts';
 export type KafkyRemote = Remote<KafkyApi>;
 
 /**
+ * The tab's handle on the worker. The Comlink proxy sits inside a plain object because
+ * a proxy answers every property read, and Lit reads a few to detect directives.
+ */
+export interface WorkerConnection {
+  readonly api: KafkyRemote;
+}
+
+/**
  * Connects this tab to the browser's one Kafky worker. Every tab of the origin shares
  * the same SharedWorker, hence one store and one socket per browser.
  */
-export function connectToWorker(onError: (message: string) => void): KafkyRemote {
+export function connectToWorker(onError: (message: string) => void): WorkerConnection {
   const worker = new SharedWorker(new URL('../worker/kafky-worker.ts', import.meta.url), {
     type: 'module',
     name: 'kafky',
@@ -16,7 +24,7 @@ export function connectToWorker(onError: (message: string) => void): KafkyRemote
   worker.port.start();
   const api = wrap<KafkyApi>(worker.port);
   bindLifetime(api, onError);
-  return api;
+  return { api };
 }
 
 /**

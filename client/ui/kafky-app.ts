@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_ROOM, type RoomId } from '../../shared/ids.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-composer.ts';
 import './kafky-connection-status.ts';
 import './kafky-message-list.ts';
@@ -10,11 +10,11 @@ import { shared } from './styles.ts';
 /** The whole chat: header, conversation and composer of the current room. */
 export class KafkyApp extends LitElement {
   static override properties = {
-    api: { attribute: false },
+    connection: { attribute: false },
     room: {},
     fatal: { state: true },
   };
-  declare api: KafkyRemote | undefined;
+  declare connection: WorkerConnection | undefined;
   declare room: RoomId;
   declare fatal: string | null;
 
@@ -29,13 +29,13 @@ export class KafkyApp extends LitElement {
       <header>
         <h1>Kafky</h1>
         <span class="room" aria-label="Room">#${this.room}</span>
-        <kafky-connection-status .api=${this.api}></kafky-connection-status>
-        <kafky-profile .api=${this.api} .room=${this.room}></kafky-profile>
+        <kafky-connection-status .connection=${this.connection}></kafky-connection-status>
+        <kafky-profile .connection=${this.connection} .room=${this.room}></kafky-profile>
       </header>
       ${this.fatal ? html`<p role="alert" class="fatal">${this.fatal}</p>` : nothing}
       <main>
-        <kafky-message-list .api=${this.api} .room=${this.room}></kafky-message-list>
-        <kafky-composer .api=${this.api} .room=${this.room}></kafky-composer>
+        <kafky-message-list .connection=${this.connection} .room=${this.room}></kafky-message-list>
+        <kafky-composer .connection=${this.connection} .room=${this.room}></kafky-composer>
       </main>
     `;
   }

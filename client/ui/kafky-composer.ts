@@ -1,17 +1,17 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { LIMITS } from '../../shared/limits.ts';
 import type { RoomId } from '../../shared/ids.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
 
 /** Writes messages: Enter sends, Shift+Enter starts a new line. */
 export class KafkyComposer extends LitElement {
   static override properties = {
-    api: { attribute: false },
+    connection: { attribute: false },
     room: {},
     error: { state: true },
   };
-  declare api: KafkyRemote | undefined;
+  declare connection: WorkerConnection | undefined;
   declare room: RoomId;
   declare error: string | null;
 
@@ -57,12 +57,12 @@ export class KafkyComposer extends LitElement {
   private async send(): Promise<void> {
     const textarea = this.textarea;
     const text = textarea?.value.trim() ?? '';
-    if (!textarea || !text || !this.api) return;
+    if (!textarea || !text || !this.connection) return;
     // Clear at once: the message shows as pending straight away, from the local store.
     textarea.value = '';
     textarea.focus();
     try {
-      await this.api.sendMessage(this.room, text);
+      await this.connection.api.sendMessage(this.room, text);
       this.error = null;
     } catch (error) {
       // Nothing was stored: give the text back so nothing the person wrote is lost.

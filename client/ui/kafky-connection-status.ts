@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { ConnectionStatus, ConnectionView } from '../api.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
 
@@ -12,15 +12,15 @@ const LABELS: Record<ConnectionStatus, string> = {
 
 /** Whether this browser reaches the relay, and how many messages wait to be sent. */
 export class KafkyConnectionStatus extends LitElement {
-  static override properties = { api: { attribute: false } };
-  declare api: KafkyRemote | undefined;
+  static override properties = { connection: { attribute: false } };
+  declare connection: WorkerConnection | undefined;
 
-  private readonly connection = new WatchController<ConnectionView>(this, (api, listener) =>
+  private readonly status = new WatchController<ConnectionView>(this, (api, listener) =>
     api.watchConnection(listener),
   );
 
   override render() {
-    const view = this.connection.value;
+    const view = this.status.value;
     const status = view?.status ?? 'connecting';
     const pending = view?.pending ?? 0;
     return html`<p role="status" data-status=${status}>

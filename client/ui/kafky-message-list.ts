@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, svg, type PropertyValues, type Template
 import { repeat } from 'lit/directives/repeat.js';
 import type { RoomId } from '../../shared/index.ts';
 import type { DeliveryState, MessageView } from '../api.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
 
@@ -17,8 +17,8 @@ const STATE_LABELS: Record<DeliveryState, string> = {
 
 /** The conversation of one room, live from the worker's read model. */
 export class KafkyMessageList extends LitElement {
-  static override properties = { api: { attribute: false }, room: {} };
-  declare api: KafkyRemote | undefined;
+  static override properties = { connection: { attribute: false }, room: {} };
+  declare connection: WorkerConnection | undefined;
   declare room: RoomId;
 
   private readonly messages = new WatchController<MessageView[]>(

@@ -2,18 +2,18 @@ import { LitElement, css, html } from 'lit';
 import { LIMITS } from '../../shared/limits.ts';
 import type { RoomId } from '../../shared/ids.ts';
 import type { ProfileView } from '../api.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
 
 /** The name others see for this person, set as an event in the room. */
 export class KafkyProfile extends LitElement {
   static override properties = {
-    api: { attribute: false },
+    connection: { attribute: false },
     room: {},
     error: { state: true },
   };
-  declare api: KafkyRemote | undefined;
+  declare connection: WorkerConnection | undefined;
   declare room: RoomId;
   declare error: string | null;
 
@@ -49,8 +49,8 @@ export class KafkyProfile extends LitElement {
     event.preventDefault();
     const input = this.renderRoot.querySelector('input');
     const name = input?.value.trim() ?? '';
-    if (!this.api || !name || name === this.profile.value?.name) return;
-    this.api.setDisplayName(this.room, name).then(
+    if (!this.connection || !name || name === this.profile.value?.name) return;
+    this.connection.api.setDisplayName(this.room, name).then(
       () => (this.error = null),
       (error: unknown) => (this.error = `Name not saved: ${(error as Error).message}`),
     );

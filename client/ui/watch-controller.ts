@@ -1,9 +1,9 @@
 import { proxy } from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Listener, SubscriptionId } from '../api.ts';
-import type { KafkyRemote } from '../tab/worker-connection.ts';
+import type { KafkyRemote, WorkerConnection } from '../tab/worker-connection.ts';
 
-type Host = ReactiveControllerHost & { api?: KafkyRemote | undefined };
+type Host = ReactiveControllerHost & { connection?: WorkerConnection | undefined };
 
 /**
  * Keeps a component subscribed to one of the worker's live read models while it is on
@@ -37,7 +37,7 @@ export class WatchController<T> implements ReactiveController {
   }
 
   private refresh(): void {
-    const api = this.host.api;
+    const api = this.host.connection?.api;
     const key = this.key();
     if (!this.connected || !api) return this.close();
     if (this.current?.api === api && this.current.key === key) return;
