@@ -1,0 +1,89 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { WebSocket } from 'ws';
+import { PROTOCOL_VERSION } from '../shared/index.ts';
+import type { Hub } from './sync/hub.ts';
+import type { Connection } from './sync/connection.ts';
+import packageJson from '../package.json' with { type: 'json' };
+
+export interface AppOptions {
+  hub: Hub;
+  /** The built site; null to serve only the API and the socket. */
+  staticDir: string | null;
+  startedAt?: number;
+}
+
+/** Builds the relay's HTTP app. It never listens: `server.ts` does. */
+export function createApp({ hub, staticDir, startedAt = Date.now() }: AppOptions): Hono {
+  const app = new Hono();
+
+  app.get('/api/health', (c) =>
+    c.json({
+      status: 'ok',
+      version: packageJson.version,
+      protocol: PROTOCOL_VERSION,
+      epoch: hub.log.epoch,
+      uptime: Math.round((Date.now() - startedAt) / 1000),
+      connections: hub.stats().connections,
+    }),
+  );
+
+  app.all('/api/*', (c) =>
+    c.json({ code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
+  );
+
+  app.get(
+    '/sync',
+    upgradeWebSocket(() => {
+      let connection: Connection | undefined;
+      return {
+        onOpen(_event, ws) {
+          connection = hub.attach(ws.raw as unknown as WebSocket);
+        },
+        onMessage(event, _ws) {
+          connection?.receive((event as { data: string | ArrayBuffer }).data);
+        },
+        onClose() {
+          connection?.closed();
+        },
+        onError(error) {
+          hub.logger.warn('relay: socket error', { error: (error as { message?: string }).message });
+        },
+      };
+    }),
+  );
+
+  if (staticDir) serveSite(app, staticDir);
+  return app;
+}
+
+function serveSite(app: Hono, staticDir: string): void {
+  // serveStatic resolves paths against the working directory.
+  const root = relative(process.cwd(), staticDir) || '.';
+  app.use(
+    '/assets/*',
+    serveStatic({
+      root,
+      // Vite puts a content hash in every asset's name: cache them for good.
+      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable'),
+    }),
+  );
+  app.use('*', serveStatic({ root, onFound: (_path, c) => c.header('Cache-Control', 'no-cache') }));
+  // Any other page is the app itself, which routes on the client.
+  const index = join(staticDir, 'index.html');
+  app.get(
+    '*',
+    serveStatic({
+      path: relative(process.cwd(), index),
+      onFound: (_p, c) => c.header('Cache-Control', 'no-cache'),
+    }),
+  );
+  if (!existsSync(index)) {
+    app.get('*', (c) =>
+      c.text(`The site is not built: ${index} is missing. Run "npm run build" first.`, 503),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import type { AnyEvent, EventId, RoomId, SequencedEvent } from '../../shared/index.ts';
+
+/** Where an appended event stands in its room. */
+export interface AppendResult {
+  id: EventId;
+  room: RoomId;
+  seq: number;
+  rts: number;
+  /** The log held this id already: these are its original room, seq and rts. */
+  duplicate: boolean;
+}
+
+export interface ReadLimits {
+  maxEvents: number;
+  /** Soft bound on the events' JSON size; a page always holds at least one event. */
+  maxBytes: number;
+}
+
+/**
+ * The relay's canonical log. Small on purpose, so that another engine can implement
+ * it; every implementation passes the suite in `event-log.contract.ts`.
+ */
+export interface EventLog {
+  /** Chosen when the log is created and kept for its life: a new epoch means a new log. */
+  readonly epoch: string;
+  /**
+   * Appends events in one atomic transaction that is durable once the promise resolves.
+   * Idempotent by event id, checked inside the same transaction: a known id gets its
+   * original place back and nothing is stored. Results come in input order. Sequences
+   * are dense per room and start at 1.
+   */
+  append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]>;
+  /** Events of a room with seq > after, ascending, within the limits. */
+  read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]>;
+  /** The room's highest sequence, 0 when it has none. */
+  head(room: RoomId): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Random and URL-safe, for epochs and connection ids. */
+export function randomId(bytes = 12): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
+}

@@ -1,0 +1,180 @@
+import {
+  CLOSE_CODES,
+  LIMITS,
+  type AnyEvent,
+  type ConnectionId,
+  type RoomId,
+  type SequencedEvent,
+} from '../../shared/index.ts';
+import { randomId, type AppendResult, type EventLog } from '../log/event-log.ts';
+import { Committer } from './committer.ts';
+import { Connection } from './connection.ts';
+import { consoleLogger, type RelayLogger, type RelaySocket } from './socket.ts';
+
+/** One connection's interest in one room. */
+export interface Subscription {
+  readonly connection: Connection;
+  readonly room: RoomId;
+  /** Every event up to here has been sent (or was the connection's own). */
+  cursor: number;
+  /** Caught up: new events are sent as they are committed. */
+  live: boolean;
+}
+
+export interface HubOptions {
+  log: EventLog;
+  logger?: RelayLogger;
+  now?: () => number;
+  /** How long a socket may stay silent before its `hello`. */
+  helloTimeoutMs?: number;
+  /** Catch-up pauses while a socket has more than this many bytes queued. */
+  highWaterBytes?: number;
+}
+
+/**
+ * The relay's sync core: the live connections, who is subscribed to which room, each
+ * room's head, and the path of a push: validate, group-commit, acknowledge, forward.
+ * It is the log's only writer, which is what lets it keep heads in memory.
+ */
+export class Hub {
+  readonly log: EventLog;
+  readonly logger: RelayLogger;
+  readonly helloTimeoutMs: number;
+  readonly highWaterBytes: number;
+  private readonly committer: Committer;
+  private readonly connections = new Set<Connection>();
+  private readonly rooms = new Map<RoomId, Set<Subscription>>();
+  private readonly heads = new Map<RoomId, number>();
+  private readonly now: () => number;
+
+  constructor(options: HubOptions) {
+    this.log = options.log;
+    this.logger = options.logger ?? consoleLogger;
+    this.now = options.now ?? Date.now;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
+    this.committer = new Committer(this.log, this.now);
+  }
+
+  attach(socket: RelaySocket): Connection {
+    const connection = new Connection(randomId(9) as ConnectionId, socket, this);
+    this.connections.add(connection);
+    return connection;
+  }
+
+  detach(connection: Connection): void {
+    this.connections.delete(connection);
+    for (const subscription of connection.subscriptions.values()) {
+      this.rooms.get(subscription.room)?.delete(subscription);
+    }
+    connection.subscriptions.clear();
+  }
+
+  stats(): { connections: number } {
+    return { connections: this.connections.size };
+  }
+
+  time(): number {
+    return this.now();
+  }
+
+  /** Closes every connection with "going away", for a shutdown. */
+  closeAll(): void {
+    for (const connection of [...this.connections]) {
+      connection.close(CLOSE_CODES.goingAway, 'the relay is shutting down');
+    }
+  }
+
+  /**
+   * Stores events; once they are durable, acknowledges them to the sender and then
+   * forwards the new ones to the room. Ack first, so the sender never sees a later
+   * event of the room before the place of its own.
+   */
+  async commit(from: Connection, events: readonly AnyEvent[]): Promise<AppendResult[]> {
+    const results = await this.committer.submit(events);
+    from.send({
+      type: 'ack',
+      acks: results.map(({ id, room, seq, rts }) => ({ id, room, seq, rts })),
+    });
+    const fresh = new Map<RoomId, SequencedEvent[]>();
+    results.forEach((result, i) => {
+      if (result.duplicate) return;
+      const event = { ...events[i], seq: result.seq, rts: result.rts } as SequencedEvent;
+      const list = fresh.get(result.room) ?? [];
+      list.push(event);
+      fresh.set(result.room, list);
+    });
+    for (const [room, list] of fresh) this.forward(from, room, list);
+    return results;
+  }
+
+  /** Starts (or restarts) a subscription: catch-up from `after`, then live. */
+  subscribe(connection: Connection, room: RoomId, after: number): void {
+    const old = connection.subscriptions.get(room);
+    if (old) this.rooms.get(room)?.delete(old);
+    const subscription: Subscription = { connection, room, cursor: after, live: false };
+    connection.subscriptions.set(room, subscription);
+    const members = this.rooms.get(room) ?? new Set();
+    members.add(subscription);
+    this.rooms.set(room, members);
+    this.catchUp(subscription).catch((error: unknown) => connection.fail(error));
+  }
+
+  private forward(from: Connection, room: RoomId, events: SequencedEvent[]): void {
+    const last = events.at(-1)!.seq;
+    this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
+    for (const subscription of this.rooms.get(room) ?? []) {
+      // One not yet live will read these from the log in its catch-up.
+      if (!subscription.live) continue;
+      const unseen = events.filter((e) => e.seq > subscription.cursor);
+      subscription.cursor = Math.max(subscription.cursor, last);
+      const toSend = subscription.connection === from ? [] : unseen;
+      if (toSend.length > 0) subscription.connection.send({ type: 'events', room, events: toSend });
+    }
+  }
+
+  private async head(room: RoomId): Promise<number> {
+    const known = this.heads.get(room);
+    if (known !== undefined) return known;
+    const stored = await this.log.head(room);
+    // A commit may have raised it while we read.
+    const head = Math.max(stored, this.heads.get(room) ?? 0);
+    this.heads.set(room, head);
+    return head;
+  }
+
+  private isCurrent(subscription: Subscription): boolean {
+    const { connection, room } = subscription;
+    return connection.isOpen && connection.subscriptions.get(room) === subscription;
+  }
+
+  /**
+   * Sends what the subscriber lacks in bounded pages, waiting for the socket to drain
+   * between pages, then turns live. The check against the in-memory head and the switch
+   * to live happen in one synchronous step, so no commit can slip between them.
+   */
+  private async catchUp(subscription: Subscription): Promise<void> {
+    const { connection, room } = subscription;
+    await this.head(room);
+    while (this.isCurrent(subscription)) {
+      const head = this.heads.get(room) ?? 0;
+      if (subscription.cursor >= head) {
+        subscription.live = true;
+        connection.send({ type: 'caught-up', room, head: subscription.cursor });
+        return;
+      }
+      const page = await this.log.read(room, subscription.cursor, {
+        maxEvents: LIMITS.pageEventsMax,
+        maxBytes: LIMITS.pageBytesMax,
+      });
+      if (!this.isCurrent(subscription)) return;
+      if (page.length === 0) {
+        // The head ran ahead of the log: only possible if the log was changed behind our back.
+        throw new Error(`room ${room}: head ${head} but nothing after ${subscription.cursor}`);
+      }
+      connection.send({ type: 'events', room, events: page });
+      subscription.cursor = page.at(-1)!.seq;
+      await connection.drained();
+    }
+  }
+}

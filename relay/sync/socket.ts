@@ -1,0 +1,21 @@
+/** The part of a WebSocket the hub uses, so it can be driven without a network. */
+export interface RelaySocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued and not yet handed to the network. */
+  readonly bufferedAmount: number;
+}
+
+export interface RelayLogger {
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export const consoleLogger: RelayLogger = {
+  info: (message, details) => console.log(message, details ?? ''),
+  warn: (message, details) => console.warn(message, details ?? ''),
+  error: (message, details) => console.error(message, details ?? ''),
+};
+
+export const silentLogger: RelayLogger = { info() {}, warn() {}, error() {} };
