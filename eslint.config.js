@@ -33,7 +33,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: globals.node },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
+    },
   },
   // One-way dependencies: shared/ knows nothing of either side, and the sides never meet.
   {
@@ -74,6 +77,11 @@ export default tseslint.config(
           patterns: [
             { regex: '(^|/)relay/', message: 'The client never imports relay code.' },
             { regex: '(^|/)worker/', message: 'Tabs reach the worker only through client/api.ts.' },
+            {
+              regex: '(^|/)shared/index\\.ts$',
+              message:
+                'Import the shared module you need: the index would pull Ajv into every tab.',
+            },
           ],
         },
       ],

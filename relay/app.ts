@@ -50,7 +50,9 @@ export function createApp({ hub, staticDir, startedAt = Date.now() }: AppOptions
           connection?.closed();
         },
         onError(error) {
-          hub.logger.warn('relay: socket error', { error: (error as { message?: string }).message });
+          hub.logger.warn('relay: socket error', {
+            error: (error as { message?: string }).message,
+          });
         },
       };
     }),

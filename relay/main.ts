@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   console.log(`  log: ${config.dbFile} (epoch ${relay.log.epoch})`);
   console.log(`  site: ${config.staticDir ?? 'not served (--static none)'}`);
 
+  let closing = false;
   const shutdown = (signal: string) => {
+    // A terminal (and tsx, which forwards signals) can deliver the same signal twice.
+    if (closing) return;
+    closing = true;
     console.log(`kafky relay: ${signal}, closing`);
     relay.close().then(
       () => process.exit(0),
@@ -30,8 +34,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

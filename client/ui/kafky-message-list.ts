@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import type { RoomId } from '../../shared/index.ts';
+import type { RoomId } from '../../shared/ids.ts';
 import type { DeliveryState, MessageView } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';

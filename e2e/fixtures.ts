@@ -1,0 +1,56 @@
+import {
+  test as base,
+  expect,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
+import { RelayProcess } from './relay-process.ts';
+
+export { expect };
+export { RelayProcess } from './relay-process.ts';
+export type { Health } from './relay-process.ts';
+
+interface Fixtures {
+  /** A relay of the test's own, started on a fresh database, disposed of after the test. */
+  relay: RelayProcess;
+}
+
+export const test = base.extend<Fixtures>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright wants an object pattern here.
+  relay: async ({}, use, testInfo) => {
+    const relay = await RelayProcess.start();
+    try {
+      await use(relay);
+    } finally {
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('relay output', { body: relay.output, contentType: 'text/plain' });
+      }
+      await relay.dispose();
+    }
+  },
+});
+
+/** The message composer. */
+export function messageBox(page: Page): Locator {
+  return page.getByRole('textbox', { name: 'Message' });
+}
+
+/** Opens the chat at the relay in a new page of `context`, once the app is ready to use. */
+export async function openChat(context: BrowserContext, relay: RelayProcess): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await expect(messageBox(page)).toBeVisible();
+  return page;
+}
+
+/** Types `text` in the composer and sends it. */
+export async function send(page: Page, text: string): Promise<void> {
+  await messageBox(page).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** The message list's item that shows `text`. */
+export function messageItem(page: Page, text: string): Locator {
+  return page.getByRole('log').getByRole('listitem').filter({ hasText: text });
+}
