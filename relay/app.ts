@@ -65,27 +65,24 @@ export function createApp({ hub, staticDir, startedAt = Date.now() }: AppOptions
 function serveSite(app: Hono, staticDir: string): void {
   // serveStatic resolves paths against the working directory.
   const root = relative(process.cwd(), staticDir) || '.';
-  app.use(
-    '/assets/*',
-    serveStatic({
-      root,
-      // Vite puts a content hash in every asset's name: cache them for good.
-      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable'),
-    }),
-  );
-  app.use('*', serveStatic({ root, onFound: (_path, c) => c.header('Cache-Control', 'no-cache') }));
-  // Any other page is the app itself, which routes on the client.
   const index = join(staticDir, 'index.html');
-  app.get(
-    '*',
-    serveStatic({
-      path: relative(process.cwd(), index),
-      onFound: (_p, c) => c.header('Cache-Control', 'no-cache'),
-    }),
-  );
+  app.use('*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' || !c.res.ok || c.req.path.startsWith('/api/')) return;
+    // Vite puts a content hash in every asset's name: those can be cached for good.
+    const immutable = c.req.path.startsWith('/assets/');
+    c.res.headers.set(
+      'Cache-Control',
+      immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    );
+  });
+  app.use('*', serveStatic({ root }));
   if (!existsSync(index)) {
     app.get('*', (c) =>
       c.text(`The site is not built: ${index} is missing. Run "npm run build" first.`, 503),
     );
+    return;
   }
+  // Any other page is the app itself, which routes on the client.
+  app.get('*', serveStatic({ path: relative(process.cwd(), index) }));
 }

@@ -12,7 +12,7 @@ export interface AppendResult {
 
 export interface ReadLimits {
   maxEvents: number;
-  /** Soft bound on the events' JSON size; a page always holds at least one event. */
+  /** Soft bound on the events' UTF-8 JSON size; a page always holds at least one event. */
   maxBytes: number;
 }
 
@@ -26,18 +26,30 @@ export interface EventLog {
   /**
    * Appends events in one atomic transaction that is durable once the promise resolves.
    * Idempotent by event id, checked inside the same transaction: a known id gets its
-   * original place back and nothing is stored. Results come in input order. Sequences
-   * are dense per room and start at 1.
+   * original place back and nothing is stored (also for an id repeated within one call).
+   * Results come in input order. Sequences are dense per room and start at 1; `now`
+   * becomes each new event's `rts`.
    */
   append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]>;
-  /** Events of a room with seq > after, ascending, within the limits. */
+  /**
+   * Events of a room with seq > after, ascending, within the limits; at least one when
+   * there is any, even if that one alone is larger than `maxBytes`.
+   */
   read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]>;
   /** The room's highest sequence, 0 when it has none. */
   head(room: RoomId): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Random and URL-safe, for epochs and connection ids. */
+/** Random and URL-safe, for epochs and connection ids (16 characters by default). */
 export function randomId(bytes = 12): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
+}
+
+/**
+ * What a stored event weighs in a page. Both engines count the same thing, the event's
+ * JSON as stored, so the contract suite can test the byte bound the same way for both.
+ */
+export function storedSize(json: string): number {
+  return Buffer.byteLength(json, 'utf8');
 }

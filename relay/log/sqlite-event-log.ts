@@ -2,7 +2,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KafkyError, type AnyEvent, type RoomId, type SequencedEvent } from '../../shared/index.ts';
-import { randomId, type AppendResult, type EventLog, type ReadLimits } from './event-log.ts';
+import {
+  randomId,
+  storedSize,
+  type AppendResult,
+  type EventLog,
+  type ReadLimits,
+} from './event-log.ts';
 
 const SCHEMA_VERSION = 1;
 
@@ -33,50 +39,64 @@ interface Row {
   body: string;
 }
 
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: Database.Database) {
+  return {
+    byId: db.prepare<[string], { room: RoomId; seq: number; rts: number }>(
+      'SELECT room, seq, rts FROM events WHERE id = ?',
+    ),
+    head: db.prepare<[string], { head: number | null }>(
+      'SELECT max(seq) AS head FROM events WHERE room = ?',
+    ),
+    insert: db.prepare<[string, number, string, string, number, string, number, number, string]>(
+      'INSERT INTO events (room, seq, id, type, v, author, ts, rts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    range: db.prepare<[string, number, number], Row>(
+      'SELECT seq, rts, body FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    putMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)'),
+  };
+}
+
 /**
- * The log in one SQLite file. WAL mode with synchronous=FULL: when `append` returns,
+ * The log in one SQLite file. WAL mode with synchronous=FULL: when `append` resolves,
  * the transaction is on disk and survives a crash or a power cut.
  */
 export class SqliteEventLog implements EventLog {
   readonly epoch: string;
   private readonly db: Database.Database;
-  private readonly statements;
-  private readonly appendTx;
+  private readonly statements: Statements;
+  private readonly appendTx: Database.Transaction<
+    (events: readonly AnyEvent[], now: number) => AppendResult[]
+  >;
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.epoch = this.initMeta();
-    this.statements = {
-      byId: this.db.prepare<[string], { room: RoomId; seq: number; rts: number }>(
-        'SELECT room, seq, rts FROM events WHERE id = ?',
-      ),
-      head: this.db.prepare<[string], { head: number | null }>(
-        'SELECT max(seq) AS head FROM events WHERE room = ?',
-      ),
-      insert: this.db.prepare(
-        'INSERT INTO events (room, seq, id, type, v, author, ts, rts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      range: this.db.prepare<[string, number, number], Row>(
-        'SELECT seq, rts, body FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?',
-      ),
-    };
-    this.appendTx = this.db.transaction((events: readonly AnyEvent[], now: number) => {
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file);
+    } catch (error) {
+      throw storageError(error, `could not open ${file}`);
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      // Only this process writes, but an operator's sqlite3 shell may hold a read lock.
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+      this.statements = prepare(this.db);
+      this.epoch = this.initMeta();
+    } catch (error) {
+      this.db.close();
+      throw storageError(error, `could not open ${file}`);
+    }
+    this.appendTx = this.db.transaction((events, now) => {
+      // Heads of the rooms this transaction touched, so each room costs one max() query.
       const heads = new Map<RoomId, number>();
       return events.map((event): AppendResult => {
         const known = this.statements.byId.get(event.id);
-        if (known)
-          return {
-            id: event.id,
-            room: known.room,
-            seq: known.seq,
-            rts: known.rts,
-            duplicate: true,
-          };
+        if (known) return { id: event.id, ...known, duplicate: true };
         const seq = (heads.get(event.room) ?? this.headSync(event.room)) + 1;
         heads.set(event.room, seq);
         const { id, type, v, room, author, ts } = event;
@@ -88,29 +108,36 @@ export class SqliteEventLog implements EventLog {
 
   append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]> {
     try {
+      // IMMEDIATE takes the write lock up front, so the duplicate checks and the inserts
+      // see one consistent log.
       return Promise.resolve(this.appendTx.immediate(events, now));
     } catch (error) {
-      return Promise.reject(storageError(error));
+      return Promise.reject(storageError(error, 'could not store events'));
     }
   }
 
   read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]> {
-    const page: SequencedEvent[] = [];
-    let bytes = 0;
-    for (const row of this.statements.range.iterate(room, after, limits.maxEvents)) {
-      bytes += row.body.length;
-      if (page.length > 0 && bytes > limits.maxBytes) break;
-      page.push({
-        ...(JSON.parse(row.body) as AnyEvent),
-        seq: row.seq,
-        rts: row.rts,
-      });
+    try {
+      const page: SequencedEvent[] = [];
+      let bytes = 0;
+      for (const row of this.statements.range.iterate(room, after, limits.maxEvents)) {
+        bytes += storedSize(row.body);
+        // Leaving the loop early ends the statement's iterator, so it can run again.
+        if (page.length > 0 && bytes > limits.maxBytes) break;
+        page.push({ ...(JSON.parse(row.body) as AnyEvent), seq: row.seq, rts: row.rts });
+      }
+      return Promise.resolve(page);
+    } catch (error) {
+      return Promise.reject(storageError(error, 'could not read events'));
     }
-    return Promise.resolve(page);
   }
 
   head(room: RoomId): Promise<number> {
-    return Promise.resolve(this.headSync(room));
+    try {
+      return Promise.resolve(this.headSync(room));
+    } catch (error) {
+      return Promise.reject(storageError(error, 'could not read the head'));
+    }
   }
 
   close(): Promise<void> {
@@ -118,11 +145,12 @@ export class SqliteEventLog implements EventLog {
     return Promise.resolve();
   }
 
-  /** For tests and operators: the database's own consistency check. */
+  /** The database's own consistency check: 'ok' when sound. For tests and operators. */
   integrityCheck(): string {
     return this.db.pragma('integrity_check', { simple: true }) as string;
   }
 
+  /** A pragma's current value, e.g. `journal_mode`; for tests and operators. */
   pragma(name: string): unknown {
     return this.db.pragma(name, { simple: true });
   }
@@ -137,35 +165,38 @@ export class SqliteEventLog implements EventLog {
   }
 
   private initMeta(): string {
-    return this.db.transaction(() => {
-      const get = this.db.prepare<[string], { value: string }>(
-        'SELECT value FROM meta WHERE key = ?',
-      );
-      const put = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-      const version = get.get('schema_version')?.value;
-      if (version === undefined) put.run('schema_version', String(SCHEMA_VERSION));
-      else if (Number(version) > SCHEMA_VERSION) {
-        throw new KafkyError(
-          'storage_failed',
-          `${this.file} was written by a newer Kafky (schema ${version}); upgrade the relay`,
-        );
-      }
-      const epoch = get.get('epoch')?.value;
-      if (epoch) return epoch;
-      const fresh = randomId();
-      put.run('epoch', fresh);
-      return fresh;
-    })();
+    return this.db
+      .transaction(() => {
+        const { getMeta, putMeta } = this.statements;
+        const version = getMeta.get('schema_version')?.value;
+        if (version === undefined) putMeta.run('schema_version', String(SCHEMA_VERSION));
+        else if (Number(version) > SCHEMA_VERSION) {
+          throw new KafkyError(
+            'storage_failed',
+            `${this.file} was written by a newer Kafky (schema ${version}); upgrade the relay`,
+          );
+        }
+        const epoch = getMeta.get('epoch')?.value;
+        if (epoch) return epoch;
+        const fresh = randomId();
+        putMeta.run('epoch', fresh);
+        return fresh;
+      })
+      .immediate();
   }
 }
 
-function storageError(error: unknown): KafkyError {
-  const code = (error as { code?: string }).code;
-  const full = code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE';
+/** Codes (SQLite's and the OS's) that mean "no room left", as opposed to any other failure. */
+const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC']);
+
+function storageError(error: unknown, what: string): KafkyError {
+  if (error instanceof KafkyError) return error;
+  const code = (error as { code?: unknown }).code;
+  const full = typeof code === 'string' && FULL_CODES.has(code);
   const message = error instanceof Error ? error.message : String(error);
   return new KafkyError(
     full ? 'storage_full' : 'storage_failed',
-    full ? `the relay's disk is full: ${message}` : `the relay could not store events: ${message}`,
+    full ? `the relay's disk is full: ${what}: ${message}` : `${what}: ${message}`,
     { cause: error },
   );
 }

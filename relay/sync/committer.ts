@@ -8,12 +8,17 @@ interface Submission {
 }
 
 /**
- * Group commit: pushes that arrive while a commit is being prepared or written share
- * the next one, so durability costs one fsync per batch rather than one per event.
+ * Group commit: submissions that arrive in the same tick, or while a commit is being
+ * written, share the next `log.append`, so durability costs one fsync per batch rather
+ * than one per push.
+ *
+ * Submissions resolve in the order they were made, one batch after the other. The hub
+ * relies on this: it forwards events in the order their promises settle, which is then
+ * sequence order.
  */
 export class Committer {
   private queue: Submission[] = [];
-  private scheduled = false;
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly log: EventLog,
@@ -23,32 +28,37 @@ export class Committer {
   submit(events: readonly AnyEvent[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // After the current I/O phase, so every frame already read joins this commit.
-        setImmediate(() => void this.drain());
-      }
+      this.draining ??= this.drain();
     });
   }
 
+  /** Resolves once nothing is queued or being written, e.g. before closing the log. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
   private async drain(): Promise<void> {
+    // Wait out the current I/O phase, so that every frame already read joins this commit.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      let results: AppendResult[];
       try {
-        const results = await this.log.append(
+        results = await this.log.append(
           batch.flatMap((s) => s.events),
           this.now(),
         );
-        let offset = 0;
-        for (const submission of batch) {
-          submission.resolve(results.slice(offset, offset + submission.events.length));
-          offset += submission.events.length;
-        }
       } catch (error) {
         for (const submission of batch) submission.reject(error);
+        continue;
+      }
+      let offset = 0;
+      for (const submission of batch) {
+        submission.resolve(results.slice(offset, offset + submission.events.length));
+        offset += submission.events.length;
       }
     }
-    this.scheduled = false;
+    this.draining = undefined;
   }
 }
