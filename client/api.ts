@@ -69,6 +69,13 @@ export interface KafkyApi {
   unsubscribe(id: SubscriptionId): Promise<void>;
 
   /**
+   * What this tab's window says about the network (`navigator.onLine` and its events).
+   * Tabs report it because not every browser fires these events in a SharedWorker;
+   * the latest report wins, as every tab of a browser sees the same network.
+   */
+  reportNetwork(online: boolean): Promise<void>;
+
+  /**
    * Ties this port's subscriptions to the tab's life: the tab holds the Web Lock of
    * this name until it dies, and the worker drops its subscriptions when it gets it.
    */

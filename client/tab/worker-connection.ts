@@ -24,6 +24,7 @@ export function connectToWorker(onError: (message: string) => void): WorkerConne
   worker.port.start();
   const api = wrap<KafkyApi>(worker.port);
   bindLifetime(api, onError);
+  reportNetwork(api);
   return { api };
 }
 
@@ -39,4 +40,16 @@ function bindLifetime(api: KafkyRemote, onError: (message: string) => void): voi
       await new Promise<never>(() => {});
     })
     .catch(() => onError('This tab could not register with the Kafky worker.'));
+}
+
+/** Tells the worker what this window knows about the network, now and on each change. */
+function reportNetwork(api: KafkyRemote): void {
+  const report = () => {
+    api
+      .reportNetwork(navigator.onLine)
+      .catch((error: unknown) => console.warn('kafky: could not report the network', error));
+  };
+  window.addEventListener('online', report);
+  window.addEventListener('offline', report);
+  report();
 }

@@ -12,7 +12,7 @@ export interface CoreOptions {
   createSocket: (url: string) => SocketLike;
   dbName?: string;
   agent?: string;
-  /** Where the browser's `online` event fires; the worker's global scope in production. */
+  /** Where the browser's `online`/`offline` events fire; the worker's global scope in production. */
   network?: Pick<EventTarget, 'addEventListener'>;
   now?: () => number;
 }
@@ -46,7 +46,8 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   bus.subscribe('eager', (event) =>
     event.author === author && event.seq === undefined ? sync.flush() : undefined,
   );
-  options.network?.addEventListener('online', () => sync.reconnectNow());
+  options.network?.addEventListener('online', () => sync.setNetwork(true));
+  options.network?.addEventListener('offline', () => sync.setNetwork(false));
   sync.start();
   return {
     author,

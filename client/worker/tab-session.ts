@@ -81,6 +81,10 @@ export class TabSession implements KafkyApi {
     return Promise.resolve();
   }
 
+  async reportNetwork(online: boolean): Promise<void> {
+    (await this.core).sync.setNetwork(online);
+  }
+
   bindToTab(lockName: string): Promise<void> {
     // Granted only once the tab that holds it is gone, closed or crashed.
     navigator.locks

@@ -129,6 +129,32 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('drops the socket when the network goes down, and tries again only once it is back', async () => {
+    const { store, sync, sockets } = await setup();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+
+    sync.setNetwork(false);
+    expect(sync.status).toBe('offline');
+    expect(sockets[0]!.readyState).toBe(3);
+    await store.appendLocal(messageEvent('on the plane'));
+    await sync.flush();
+    // Well past the 10 ms backoff: no new socket while offline.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]!.ofType('push')).toHaveLength(0);
+
+    sync.setNetwork(true);
+    expect(sync.status).toBe('connecting');
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.open();
+    sockets[1]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[1]!.ofType('push')).toHaveLength(1));
+    sync.stop();
+  });
+
   it('stores live events from peers and emits them', async () => {
     const { db, sync, sockets, kafked } = await setup();
     sync.start();

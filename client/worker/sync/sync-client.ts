@@ -52,6 +52,8 @@ export class SyncClient {
   private socket: SocketLike | null = null;
   private welcomed = false;
   private stopped = true;
+  /** What the browser last said about its network; no socket is tried while it is down. */
+  private networkUp = true;
   private statusValue: ConnectionStatus = 'offline';
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   /** Pushed on this socket and not yet acknowledged: not sent again until it drops. */
@@ -91,9 +93,27 @@ export class SyncClient {
     this.dropSocket();
   }
 
+  /**
+   * The browser's `online`/`offline` signal. Offline drops the socket at once rather
+   * than waiting for a dead link to time out, and stops retries until the network is
+   * back; online tries at once instead of waiting out the backoff.
+   */
+  setNetwork(up: boolean): void {
+    if (up === this.networkUp) return;
+    this.networkUp = up;
+    if (up) {
+      this.reconnectNow();
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.dropSocket();
+    socket?.close(1000, 'network offline');
+  }
+
   /** Try at once instead of waiting for the backoff, e.g. when the network comes back. */
   reconnectNow(): void {
-    if (this.stopped || this.socket) return;
+    if (this.stopped || this.socket || !this.networkUp) return;
     clearTimeout(this.retryTimer);
     this.backoff.reset();
     this.connect();
@@ -127,6 +147,10 @@ export class SyncClient {
   }
 
   private connect(): void {
+    if (!this.networkUp) {
+      this.setStatus('offline');
+      return;
+    }
     this.setStatus('connecting');
     let socket: SocketLike;
     try {
@@ -180,7 +204,7 @@ export class SyncClient {
   }
 
   private scheduleRetry(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.networkUp) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
   }

@@ -1,0 +1,40 @@
+import { expect, messageItem, openChat, send, test } from './fixtures.ts';
+
+test('offline: the app reloads from the service worker and sends what was written once back online', async ({
+  browser,
+  relay,
+}) => {
+  const alice = await browser.newContext();
+  const bob = await browser.newContext();
+  const aliceTab = await openChat(alice, relay);
+  const bobTab = await openChat(bob, relay);
+  // The service worker has the app shell once it is active.
+  await aliceTab.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await send(aliceTab, 'Before the flight');
+  await expect(messageItem(aliceTab, 'Before the flight')).toContainText('delivered');
+
+  await alice.setOffline(true);
+  await expect(aliceTab.getByRole('status')).toHaveText(/Offline/);
+  await send(aliceTab, 'Over the ocean');
+  await send(aliceTab, 'Landing soon');
+  await expect(messageItem(aliceTab, 'Over the ocean')).toContainText('pending');
+
+  // With no network, only the service worker can answer this reload.
+  await aliceTab.reload();
+  expect(await aliceTab.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await expect(messageItem(aliceTab, 'Before the flight')).toContainText('delivered');
+  await expect(messageItem(aliceTab, 'Over the ocean')).toContainText('pending');
+  await expect(messageItem(aliceTab, 'Landing soon')).toContainText('pending');
+
+  await alice.setOffline(false);
+  await expect(messageItem(aliceTab, 'Landing soon')).toContainText('delivered', {
+    timeout: 30_000,
+  });
+  await expect(bobTab.getByRole('log').getByRole('listitem')).toHaveText([
+    /Before the flight/,
+    /Over the ocean/,
+    /Landing soon/,
+  ]);
+});
