@@ -68,6 +68,9 @@ export type KafkyDb = Dexie & {
 /** Tables a write that appends events must lock, so log and read models change together. */
 export const WRITE_TABLES = ['events', 'outbox', 'rooms', 'messages', 'members', 'meta'] as const;
 
+/** The read models: derived from the log, so they can be cleared and rebuilt at any time. */
+export const READ_MODEL_TABLES = ['messages', 'members'] as const;
+
 export function openDb(name = 'kafky'): KafkyDb {
   const db = new Dexie(name) as KafkyDb;
   db.version(1).stores({
@@ -79,5 +82,7 @@ export function openDb(name = 'kafky'): KafkyDb {
     members: '[room+author]',
     meta: '&key',
   });
+  // One ordered outbox queue per room, so a room with a long backlog does not hold back the others.
+  db.version(2).stores({ outbox: '&id, pos, room, [room+pos]' });
   return db;
 }

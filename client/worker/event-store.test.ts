@@ -18,7 +18,7 @@ describe('EventStore', () => {
 
     expect(stored.pos).toBeGreaterThan(0);
     expect(await db.events.count()).toBe(1);
-    expect((await store.outbox(10)).map((e) => e.id)).toEqual([event.id]);
+    expect((await store.outbox(ROOM, 10)).map((e) => e.id)).toEqual([event.id]);
     const row = await db.messages.get(event.id);
     expect(row).toMatchObject({ text: 'hello', state: 'pending', section: 1, n: stored.pos });
   });
@@ -52,7 +52,7 @@ describe('EventStore', () => {
     const confirmed = await store.applyAcks([{ id: event.id, room: ROOM, seq: 1, rts: 99 }]);
 
     expect(confirmed.map((e) => [e.id, e.seq])).toEqual([[event.id, 1]]);
-    expect(await store.outbox(10)).toEqual([]);
+    expect(await store.outbox(ROOM, 10)).toEqual([]);
     expect(await db.messages.get(event.id)).toMatchObject({
       state: 'delivered',
       seq: 1,
@@ -118,7 +118,7 @@ describe('EventStore', () => {
     const event = messageEvent('refused');
     await store.appendLocal(event);
     await store.markRejected(event.id, 'invalid_event', 'too long');
-    expect(await store.outbox(10)).toEqual([]);
+    expect(await store.outbox(ROOM, 10)).toEqual([]);
     expect(await db.events.count()).toBe(1);
     expect(await db.messages.get(event.id)).toMatchObject({
       state: 'failed',

@@ -10,8 +10,14 @@ import {
   type RoomId,
   type SequencedEvent,
 } from '../../shared/index.ts';
-import { WRITE_TABLES, type KafkyDb, type RoomState, type StoredEvent } from './db.ts';
-import type { Projector } from './projectors/index.ts';
+import {
+  READ_MODEL_TABLES,
+  WRITE_TABLES,
+  type KafkyDb,
+  type RoomState,
+  type StoredEvent,
+} from './db.ts';
+import { compareSortKeys, sortKey, type Projector } from './projectors/projector.ts';
 
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
@@ -97,11 +103,20 @@ export class EventStore {
     });
   }
 
-  /** Own events waiting for the relay, oldest first. */
-  async outbox(limit: number): Promise<StoredEvent[]> {
-    const entries = await this.db.outbox.orderBy('pos').limit(limit).toArray();
+  /** A room's own events waiting for the relay, oldest first: the room's outbox queue. */
+  async outbox(room: RoomId, limit: number): Promise<StoredEvent[]> {
+    const entries = await this.db.outbox
+      .where('[room+pos]')
+      .between([room, Dexie.minKey], [room, Dexie.maxKey])
+      .limit(limit)
+      .toArray();
     const events = await this.db.events.bulkGet(entries.map((entry) => entry.pos));
     return events.filter((event): event is StoredEvent => event !== undefined);
+  }
+
+  /** Rooms with events waiting for the relay. */
+  async outboxRooms(): Promise<RoomId[]> {
+    return (await this.db.outbox.orderBy('room').uniqueKeys()) as RoomId[];
   }
 
   async pendingCount(): Promise<number> {
@@ -139,9 +154,53 @@ export class EventStore {
     await this.db.meta.put({ key, value });
   }
 
-  /** Forgets how far each room was caught up, so the next catch-up starts from the beginning. */
-  async resetCursors(): Promise<void> {
-    await this.db.rooms.toCollection().modify({ cursor: 0 });
+  /**
+   * Takes note of the relay's epoch. A different one than before means the relay's log
+   * was replaced, so the places it gave are void: every event loses its sequence, this
+   * browser's own events go back to the outbox (in their local order) to be pushed
+   * again, every room catches up from the start, and the read models are rebuilt. All
+   * in one transaction, so the screen changes once. No event is dropped: events of
+   * others that the new log lacks stay in the local log, unsequenced.
+   */
+  async adoptEpoch(epoch: string): Promise<{ changed: boolean; requeued: number }> {
+    return this.write(async () => {
+      const known = (await this.db.meta.get('epoch'))?.value;
+      if (known === epoch) return { changed: false, requeued: 0 };
+      await this.db.meta.put({ key: 'epoch', value: epoch });
+      if (known === undefined) return { changed: false, requeued: 0 };
+
+      const author = (await this.db.meta.get('author'))?.value;
+      const sequenced = await this.db.events.filter((e) => e.seq !== undefined).toArray();
+      const unsequenced = sequenced.map(({ seq: _seq, rts: _rts, ...event }) => event);
+      await this.db.events.bulkPut(unsequenced);
+      const own = unsequenced.filter((e) => e.author === author && !e.rejected);
+      await this.db.outbox.bulkPut(own.map(({ id, room, pos }) => ({ id, room, pos })));
+      await this.db.rooms.toCollection().modify({ cursor: 0 });
+      await this.rebuildInTransaction();
+      return { changed: true, requeued: own.length };
+    });
+  }
+
+  /**
+   * Rebuilds every read model from the log, in the one order: per room, confirmed
+   * events by sequence, then unconfirmed ones in local order.
+   */
+  async rebuild(): Promise<void> {
+    // An async scope: Dexie keeps the transaction alive across native awaits only then.
+    await this.write(async () => {
+      await this.rebuildInTransaction();
+    });
+  }
+
+  /** Rebuilds the read models if a projector changed since they were built. */
+  async ensureReadModels(): Promise<boolean> {
+    const wanted = this.projectors.map((p) => `${p.name}@${p.version}`).join(',');
+    return this.write(async () => {
+      if ((await this.db.meta.get('projectors'))?.value === wanted) return false;
+      await this.rebuildInTransaction();
+      await this.db.meta.put({ key: 'projectors', value: wanted });
+      return true;
+    });
   }
 
   private async confirm(event: StoredEvent, seq: number, rts: number): Promise<StoredEvent> {
@@ -166,6 +225,15 @@ export class EventStore {
       cursor += 1;
     }
     if (cursor !== state.cursor) await this.db.rooms.update(room, { cursor });
+  }
+
+  private async rebuildInTransaction(): Promise<void> {
+    for (const table of READ_MODEL_TABLES) await this.db.table(table).clear();
+    const events = await this.db.events.toArray();
+    events.sort((a, b) =>
+      a.room < b.room ? -1 : a.room > b.room ? 1 : compareSortKeys(sortKey(a), sortKey(b)),
+    );
+    for (const event of events) await this.project(event);
   }
 
   /** Runs the projectors on an event whose type and schema this code knows. */

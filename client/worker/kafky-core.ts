@@ -32,6 +32,8 @@ export interface KafkyCore {
 export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const db = openDb(options.dbName);
   const store = new EventStore(db, PROJECTORS);
+  // A new version of the app may project differently: its read models come from the log.
+  await store.ensureReadModels();
   const author = await store.author();
   await store.join(DEFAULT_ROOM);
   const bus = new EventBus();

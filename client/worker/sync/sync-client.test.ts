@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION, type ClientMessage, type RelayMessage } from '../../../shared/index.ts';
 import type { BusEvent } from '../../api.ts';
 import { EventBus } from '../bus.ts';
-import { BOB, ROOM, freshStore, messageEvent, sequenced } from '../test-helpers.ts';
+import type { RoomId } from '../../../shared/index.ts';
+import { ALICE, BOB, ROOM, freshStore, messageEvent, sequenced } from '../test-helpers.ts';
 import { Backoff } from './backoff.ts';
-import { SyncClient, type SocketLike } from './sync-client.ts';
+import { SyncClient, type SocketLike, type SyncOptions } from './sync-client.ts';
 
 /** A socket whose far end the test plays, frame by frame. */
 class FakeSocket implements SocketLike {
@@ -34,6 +35,8 @@ class FakeSocket implements SocketLike {
   }
 }
 
+const OTHER_ROOM = 'other-room' as RoomId;
+
 const WELCOME: RelayMessage = {
   type: 'welcome',
   protocol: PROTOCOL_VERSION,
@@ -42,7 +45,7 @@ const WELCOME: RelayMessage = {
   time: 1,
 };
 
-async function setup() {
+async function setup(overrides: Partial<SyncOptions> = {}) {
   const { db, store } = await freshStore();
   const bus = new EventBus();
   const sockets: FakeSocket[] = [];
@@ -61,6 +64,7 @@ async function setup() {
       warn: (...args: unknown[]) => warnings.push(args),
       error: (...args: unknown[]) => warnings.push(args),
     },
+    ...overrides,
   });
   const kafked: BusEvent[] = [];
   bus.subscribe('kafked', (e) => void kafked.push(e));
@@ -182,16 +186,52 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
-  it('catches up from the start when the relay log has a new epoch', async () => {
+  it('catches up from the start and pushes own events again when the relay log has a new epoch', async () => {
     const { store, sync, sockets } = await setup();
+    await store.setMeta('author', ALICE);
+    await store.adoptEpoch('epoch-0');
+    const mine = messageEvent('mine');
     await store.applyRemote(ROOM, [sequenced(messageEvent('old', BOB), 1)]);
-    await store.setMeta('epoch', 'epoch-0');
+    await store.appendLocal(mine);
+    await store.applyAcks([{ id: mine.id, room: ROOM, seq: 2, rts: 1 }]);
+    expect(await store.pendingCount()).toBe(0);
+
     sync.start();
     sockets[0]!.open();
     sockets[0]!.receive(WELCOME);
-    await vi.waitFor(() => expect(sockets[0]!.ofType('subscribe')).toHaveLength(1));
-    expect(sockets[0]!.ofType('subscribe')[0]?.after).toBe(0);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    expect(sockets[0]!.ofType('subscribe')).toEqual([{ type: 'subscribe', room: ROOM, after: 0 }]);
+    expect(sockets[0]!.ofType('push')[0]?.events.map((e) => e.id)).toEqual([mine.id]);
     expect(await store.getMeta('epoch')).toBe('epoch-1');
+    sync.stop();
+  });
+
+  it('gives each room its own window, taking turns, and refills a window on ack', async () => {
+    const { store, sync, sockets } = await setup({ windowPerRoom: 3 });
+    const busy = Array.from({ length: 7 }, (_, i) => messageEvent(`busy ${i}`));
+    for (const event of busy) await store.appendLocal(event);
+    const quiet = messageEvent('quiet', ALICE, OTHER_ROOM);
+    await store.join(OTHER_ROOM);
+    await store.appendLocal(quiet);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2));
+    // The quiet room's one message goes out beside the busy room's first window.
+    expect(socket.ofType('push').map((p) => p.events.map((e) => e.payload))).toEqual([
+      [{ text: 'busy 0' }, { text: 'busy 1' }, { text: 'busy 2' }],
+      [{ text: 'quiet' }],
+    ]);
+    socket.receive({
+      type: 'ack',
+      acks: busy.slice(0, 2).map((e, i) => ({ id: e.id, room: ROOM, seq: i + 1, rts: 1 })),
+    });
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(3));
+    expect(socket.ofType('push')[2]?.events.map((e) => e.payload)).toEqual([
+      { text: 'busy 3' },
+      { text: 'busy 4' },
+    ]);
     sync.stop();
   });
 

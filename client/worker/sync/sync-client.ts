@@ -36,6 +36,8 @@ export interface SyncOptions {
   backoff?: Backoff;
   /** How long to wait for `welcome` before giving up on a socket. */
   helloTimeoutMs?: number;
+  /** Unacknowledged events allowed on the wire per room. */
+  windowPerRoom?: number;
   log?: Pick<Console, 'warn' | 'error'>;
 }
 
@@ -56,18 +58,20 @@ export class SyncClient {
   private networkUp = true;
   private statusValue: ConnectionStatus = 'offline';
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
-  /** Pushed on this socket and not yet acknowledged: not sent again until it drops. */
-  private readonly inFlight = new Set<EventId>();
+  /** Pushed on this socket and not yet acknowledged, with its room: not sent again until it drops. */
+  private readonly inFlight = new Map<EventId, RoomId>();
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly backoff: Backoff;
+  private readonly windowPerRoom: number;
   private readonly log: Pick<Console, 'warn' | 'error'>;
 
   constructor(private readonly options: SyncOptions) {
     this.backoff = options.backoff ?? new Backoff();
+    this.windowPerRoom = options.windowPerRoom ?? 500;
     this.log = options.log ?? console;
   }
 
@@ -136,13 +140,32 @@ export class SyncClient {
     }
   }
 
+  /**
+   * Each room's outbox is its own ordered queue with its own window of unacknowledged
+   * events, and rooms take turns batch by batch: a room with a long backlog never holds
+   * back a message written in another room.
+   */
   private async pushOutbox(): Promise<void> {
     if (!this.welcomed) return;
-    const waiting = (await this.options.store.outbox(1000)).filter((e) => !this.inFlight.has(e.id));
-    for (const batch of batches(waiting)) {
-      if (!this.welcomed) return;
-      this.send({ type: 'push', events: batch.map(wireEvent) });
-      for (const event of batch) this.inFlight.add(event.id);
+    const { store } = this.options;
+    const queues: StoredEvent[][][] = [];
+    for (const room of await store.outboxRooms()) {
+      const inFlight = [...this.inFlight.values()].filter((r) => r === room).length;
+      const roomWindow = this.windowPerRoom - inFlight;
+      if (roomWindow <= 0) continue;
+      const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
+        (e) => !this.inFlight.has(e.id),
+      );
+      queues.push([...batches(waiting.slice(0, roomWindow))]);
+    }
+    for (let turn = 0; queues.some((q) => turn < q.length); turn++) {
+      for (const queue of queues) {
+        const batch = queue[turn];
+        if (!batch) continue;
+        if (!this.welcomed) return;
+        this.send({ type: 'push', events: batch.map(wireEvent) });
+        for (const event of batch) this.inFlight.set(event.id, event.room);
+      }
     }
   }
 
@@ -246,6 +269,8 @@ export class SyncClient {
       case 'ack': {
         for (const ack of message.acks) this.inFlight.delete(ack.id);
         bus.emit('kafked', await store.applyAcks(message.acks));
+        // The window has room again: push what waited behind it.
+        await this.flush();
         return;
       }
       case 'rejected': {
@@ -262,17 +287,14 @@ export class SyncClient {
     }
   }
 
-  /** A new epoch means the relay's log was replaced: catch up from its start again. */
+  /** A new epoch means the relay's log was replaced: see `EventStore.adoptEpoch`. */
   private async checkEpoch(epoch: string): Promise<void> {
-    const known = await this.options.store.getMeta<string>('epoch');
-    if (known === epoch) return;
-    if (known !== undefined) {
+    const { changed, requeued } = await this.options.store.adoptEpoch(epoch);
+    if (changed) {
       this.log.warn(
-        `kafky: the relay's log changed (epoch ${known} -> ${epoch}); catching up again`,
+        `kafky: the relay's log was replaced (epoch ${epoch}); catching up from the start and pushing ${requeued} own events again`,
       );
-      await this.options.store.resetCursors();
     }
-    await this.options.store.setMeta('epoch', epoch);
   }
 
   /** Events are sent in order with no gap; if one shows anyway, ask again from the cursor. */
