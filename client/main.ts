@@ -3,11 +3,7 @@ import './ui/kafky-app.ts';
 
 const app = document.querySelector('kafky-app');
 if (app) {
-  if (typeof SharedWorker === 'undefined') {
-    app.fatal = 'This browser has no SharedWorker, which this version of Kafky needs.';
-  } else {
-    app.connection = connectToWorker((message) => (app.fatal = message));
-  }
+  app.connection = connectToWorker((message) => (app.fatal = message));
 }
 
 // The service worker (built by vite-plugin-pwa) keeps the app shell for offline use.

@@ -12,17 +12,30 @@ export interface WorkerConnection {
 }
 
 /**
- * Connects this tab to the browser's one Kafky worker. Every tab of the origin shares
- * the same SharedWorker, hence one store and one socket per browser.
+ * Connects this tab to Kafky's worker. Every tab of the origin shares the same
+ * SharedWorker, hence one store and one socket per browser. Where there is no
+ * SharedWorker, the tab starts a dedicated worker of its own; those elect one of them
+ * to own the socket.
  */
 export function connectToWorker(onError: (message: string) => void): WorkerConnection {
-  const worker = new SharedWorker(new URL('../worker/kafky-worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'kafky',
-  });
-  worker.addEventListener('error', () => onError('The Kafky worker failed to start.'));
-  worker.port.start();
-  const api = wrap<KafkyApi>(worker.port);
+  const failed = () => onError('The Kafky worker failed to start.');
+  let api: KafkyRemote;
+  if (typeof SharedWorker === 'function') {
+    const worker = new SharedWorker(new URL('../worker/kafky-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'kafky',
+    });
+    worker.addEventListener('error', failed);
+    worker.port.start();
+    api = wrap<KafkyApi>(worker.port);
+  } else {
+    const worker = new Worker(new URL('../worker/kafky-tab-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'kafky',
+    });
+    worker.addEventListener('error', failed);
+    api = wrap<KafkyApi>(worker);
+  }
   bindLifetime(api, onError);
   reportNetwork(api);
   return { api };

@@ -1,4 +1,5 @@
 import { DEFAULT_ROOM, type AuthorId } from '../../shared/index.ts';
+import { BrowserChannel, type ChannelLike, type StatusSource } from './browser-channel.ts';
 import { EventBus } from './bus.ts';
 import { Commands } from './commands.ts';
 import { openDb, type KafkyDb } from './db.ts';
@@ -15,7 +16,23 @@ export interface CoreOptions {
   /** Where the browser's `online`/`offline` events fire; the worker's global scope in production. */
   network?: Pick<EventTarget, 'addEventListener'>;
   now?: () => number;
+  /**
+   * Without one, this core is the browser's only core (the SharedWorker) and runs the
+   * socket itself. With one, every tab runs a core of its own: the cores talk over this
+   * channel and the one holding the browser's leader lock runs the socket.
+   */
+  election?: { channel: ChannelLike; locks: LockManager };
 }
+
+/** The relay's socket address for a site served at `siteUrl`: the relay serves both. */
+export function relaySyncUrl(siteUrl: string): string {
+  const url = new URL('/sync', siteUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+/** Held by the core that owns the browser's socket when each tab runs its own core. */
+export const LEADER_LOCK = 'kafky-leader';
 
 /** Everything one browser runs once, whoever many tabs it has open. */
 export interface KafkyCore {
@@ -24,6 +41,8 @@ export interface KafkyCore {
   store: EventStore;
   bus: EventBus;
   sync: SyncClient;
+  /** The browser's connection status, wherever the socket lives. */
+  connection: StatusSource;
   commands: Commands;
   queries: Queries;
   close(): void;
@@ -50,16 +69,44 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   );
   options.network?.addEventListener('online', () => sync.setNetwork(true));
   options.network?.addEventListener('offline', () => sync.setNetwork(false));
-  sync.start();
+  let connection: StatusSource = sync;
+  let channel: BrowserChannel | undefined;
+  const resign = new AbortController();
+  if (options.election) {
+    const elected = new BrowserChannel(options.election.channel, bus);
+    channel = elected;
+    connection = elected;
+    // Granted when no other tab's core holds it: then this one takes over the socket and
+    // pushes whatever the last leader left in the outbox. Held until this worker dies
+    // (the browser then releases it) or the core is closed.
+    const resigned = new Promise<void>((resolve) =>
+      resign.signal.addEventListener('abort', () => resolve()),
+    );
+    options.election.locks
+      .request(LEADER_LOCK, { signal: resign.signal }, async () => {
+        elected.lead(sync);
+        sync.start();
+        await resigned;
+      })
+      .catch((error: unknown) => {
+        if (!resign.signal.aborted)
+          console.error('kafky: could not take part in the election', error);
+      });
+  } else {
+    sync.start();
+  }
   return {
     author,
     db,
     store,
     bus,
     sync,
+    connection,
     commands: new Commands(store, bus, author, options.now),
     queries: new Queries(db, author),
     close() {
+      resign.abort();
+      channel?.close();
       sync.stop();
       db.close();
     },

@@ -5,18 +5,15 @@
  */
 import { expose } from 'comlink';
 import { keepErrorCodes } from './comlink-errors.ts';
-import { startCore } from './kafky-core.ts';
+import { relaySyncUrl, startCore } from './kafky-core.ts';
 import { TabSession } from './tab-session.ts';
 
 declare const self: SharedWorkerGlobalScope;
 
 keepErrorCodes();
 
-const syncUrl = new URL('/sync', self.location.href);
-syncUrl.protocol = syncUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-
 const core = startCore({
-  syncUrl: syncUrl.href,
+  syncUrl: relaySyncUrl(self.location.href),
   createSocket: (url) => new WebSocket(url),
   network: self,
 });

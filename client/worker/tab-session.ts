@@ -50,10 +50,10 @@ export class TabSession implements KafkyApi {
   }
 
   async watchConnection(listener: Listener<ConnectionView>) {
-    const { queries, sync } = await this.core;
+    const { queries, connection } = await this.core;
     let pending = 0;
-    const send = () => this.deliver(listener, { status: sync.status, pending });
-    const stopStatus = sync.onStatus(send);
+    const send = () => this.deliver(listener, { status: connection.status, pending });
+    const stopStatus = connection.onStatus(send);
     const counts = liveQuery(() => queries.pendingCount()).subscribe({
       next: (count) => {
         pending = count;
