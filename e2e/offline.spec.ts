@@ -1,4 +1,4 @@
-import { expect, messageItem, openChat, send, test } from './fixtures.ts';
+import { expect, messageBox, messageItem, openChat, send, test } from './fixtures.ts';
 
 test('offline: the app reloads from the service worker and sends what was written once back online', async ({
   browser,
@@ -37,4 +37,39 @@ test('offline: the app reloads from the service worker and sends what was writte
     /Over the ocean/,
     /Landing soon/,
   ]);
+});
+
+test('closing a tab asks first only when something would be lost', async ({ browser, relay }) => {
+  const context = await browser.newContext();
+  const page = await openChat(context, relay);
+  await relay.stop();
+  await send(page, 'Pending but safe');
+  await expect(messageItem(page, 'Pending but safe')).toContainText('pending');
+
+  // An unsent draft would be lost: the browser asks, and the person can stay.
+  await messageBox(page).fill('An unsent draft');
+  const question = page.waitForEvent('dialog');
+  await page.close({ runBeforeUnload: true });
+  const dialog = await question;
+  expect(dialog.type()).toBe('beforeunload');
+  await dialog.dismiss();
+  await expect(messageBox(page)).toHaveValue('An unsent draft');
+
+  // Pending messages are already stored in IndexedDB: no question for them.
+  await messageBox(page).fill('');
+  let asked = false;
+  page.on('dialog', (d) => {
+    asked = true;
+    void d.accept();
+  });
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
+  expect(asked).toBe(false);
+
+  // And they go out the next time Kafky is open.
+  await relay.start();
+  const again = await openChat(context, relay);
+  await expect(messageItem(again, 'Pending but safe')).toContainText('delivered', {
+    timeout: 30_000,
+  });
 });

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { LIMITS } from '../../shared/limits.ts';
 import type { RoomId } from '../../shared/ids.ts';
+import { askForPersistentStorage } from '../tab/persistent-storage.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
 
@@ -15,10 +16,35 @@ export class KafkyComposer extends LitElement {
   declare room: RoomId;
   declare error: string | null;
 
+  /** Sends handed to the worker and not yet stored. */
+  private sending = 0;
+
   constructor() {
     super();
     this.error = null;
   }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('beforeunload', this.onBeforeUnload);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('beforeunload', this.onBeforeUnload);
+    super.disconnectedCallback();
+  }
+
+  /**
+   * Warns before the tab closes only when something would be lost: text not sent yet,
+   * or a send not yet stored. Pending messages are already in IndexedDB and go out
+   * the next time Kafky is open, so they are no reason to hold anyone back.
+   */
+  private readonly onBeforeUnload = (event: BeforeUnloadEvent): void => {
+    if (this.sending === 0 && !this.textarea?.value.trim()) return;
+    event.preventDefault();
+    // Older browsers show the prompt only when returnValue is set.
+    event.returnValue = '';
+  };
 
   private get textarea(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea');
@@ -61,13 +87,17 @@ export class KafkyComposer extends LitElement {
     // Clear at once: the message shows as pending straight away, from the local store.
     textarea.value = '';
     textarea.focus();
+    this.sending += 1;
     try {
       await this.connection.api.sendMessage(this.room, text);
       this.error = null;
+      void askForPersistentStorage();
     } catch (error) {
       // Nothing was stored: give the text back so nothing the person wrote is lost.
       if (!textarea.value) textarea.value = text;
       this.error = `Not sent: ${(error as Error).message}`;
+    } finally {
+      this.sending -= 1;
     }
   }
 

@@ -25,7 +25,14 @@ export class KafkyConnectionStatus extends LitElement {
     const pending = view?.pending ?? 0;
     return html`<p role="status" data-status=${status}>
       <span class="dot" aria-hidden="true"></span>${LABELS[status]}${
-        pending > 0 ? html`<span class="pending"> · ${pending} waiting to send</span>` : ''
+        pending > 0
+          ? html`<span
+              class="pending"
+              title="Saved on this device; sent once the relay is reachable"
+            >
+              · ${pending} waiting to send</span
+            >`
+          : ''
       }
     </p>`;
   }

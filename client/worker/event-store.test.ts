@@ -32,6 +32,24 @@ describe('EventStore', () => {
     expect(await db.messages.count()).toBe(0);
   });
 
+  it('reports a full quota as storage_full with a readable message, storing nothing', async () => {
+    const { db } = await freshStore();
+    const { EventStore } = await import('./event-store.ts');
+    // IndexedDB fails a write that would pass the quota with a QuotaExceededError.
+    const full = new EventStore(db, [
+      {
+        name: 'quota',
+        version: 1,
+        apply: () => Promise.reject(new DOMException('quota reached', 'QuotaExceededError')),
+      },
+    ]);
+    const failure = await full.appendLocal(messageEvent('x')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(KafkyError);
+    expect(failure).toMatchObject({ code: 'storage_full', message: /no room left/ });
+    expect(await db.events.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
   it('rolls back the append when a projector fails, so log and read model agree', async () => {
     const { db } = await freshStore();
     const { EventStore } = await import('./event-store.ts');
