@@ -3,6 +3,9 @@ export const LIMITS = {
   /** Longest message body, in UTF-16 code units (what a textarea's maxlength counts). */
   messageTextMax: 4000,
   displayNameMax: 64,
+  roomNameMax: 80,
+  /** A reaction is one emoji, which may be several code points (skin tones, ZWJ sequences). */
+  reactionKeyMax: 32,
   /** Events in one `push` frame. */
   pushBatchMax: 100,
   /** A frame larger than this is refused with `frame_too_large`. */

@@ -1,20 +1,74 @@
+import { memberJoinedV1, type MemberJoined } from './member-joined.ts';
+import { memberLeftV1, type MemberLeft } from './member-left.ts';
+import { messageDeletedV1, type MessageDeleted } from './message-deleted.ts';
+import { messageEditedV1, type MessageEdited } from './message-edited.ts';
 import { messageSentV1, type MessageSent } from './message-sent.ts';
 import { profileNameSetV1, type ProfileNameSet } from './profile-name-set.ts';
+import { reactionSetV1, type ReactionSet } from './reaction-set.ts';
+import { readMarkedV1, type ReadMarked } from './read-marked.ts';
+import { roomCreatedV1, type RoomCreated } from './room-created.ts';
+import { roomRenamedV1, type RoomRenamed } from './room-renamed.ts';
 
 export * from './envelope.ts';
-export { messageSentV1, profileNameSetV1 };
-export type { MessageSent, ProfileNameSet };
+export {
+  memberJoinedV1,
+  memberLeftV1,
+  messageDeletedV1,
+  messageEditedV1,
+  messageSentV1,
+  profileNameSetV1,
+  reactionSetV1,
+  readMarkedV1,
+  roomCreatedV1,
+  roomRenamedV1,
+};
+export type {
+  MemberJoined,
+  MemberLeft,
+  MessageDeleted,
+  MessageEdited,
+  MessageSent,
+  ProfileNameSet,
+  ReactionSet,
+  ReadMarked,
+  RoomCreated,
+  RoomRenamed,
+};
 
 /**
  * The schema registry: every event type and version this code understands. Rules for
  * changing it: a new optional payload field is fine in place; anything else is a new
  * version with its own schema. A type is never removed: old logs still hold it.
  */
-export const EVENT_SCHEMAS = [messageSentV1, profileNameSetV1] as const;
+export const EVENT_SCHEMAS = [
+  messageSentV1,
+  messageEditedV1,
+  messageDeletedV1,
+  reactionSetV1,
+  profileNameSetV1,
+  roomCreatedV1,
+  roomRenamedV1,
+  memberJoinedV1,
+  memberLeftV1,
+  readMarkedV1,
+] as const;
 
 /** An event of a type and version this code knows, checked against its own schema. */
-export type KafkyEvent = MessageSent | ProfileNameSet;
+export type KafkyEvent =
+  | MessageSent
+  | MessageEdited
+  | MessageDeleted
+  | ReactionSet
+  | ProfileNameSet
+  | RoomCreated
+  | RoomRenamed
+  | MemberJoined
+  | MemberLeft
+  | ReadMarked;
 export type KafkyEventType = KafkyEvent['type'];
+
+/** Events that point at a message (`payload.target`): edits, deletions, reactions. */
+export type MessageRelation = MessageEdited | MessageDeleted | ReactionSet;
 
 export function eventKey(type: string, v: number): string {
   return `${type}/v${v}`;

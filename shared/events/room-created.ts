@@ -1,0 +1,17 @@
+import { LIMITS } from '../limits.ts';
+import type { FromSchema } from '../schema.ts';
+import { defineEvent } from './envelope.ts';
+
+/**
+ * Someone opened a new room: the first event of its log. Its author is the room's first
+ * member; the event's `room` is the new room's id, which the creator's client picks.
+ */
+export const roomCreatedV1 = defineEvent('room.created', 1, {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: LIMITS.roomNameMax, pattern: '\\S' },
+  },
+});
+export type RoomCreated = FromSchema<typeof roomCreatedV1>;
