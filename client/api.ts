@@ -10,11 +10,33 @@ export type SubscriptionId = Brand<number, 'SubscriptionId'>;
 /** pending: stored in this browser only; delivered: durable at the relay; failed: refused by it. */
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
+/** A reaction on a message, as the reader sees it. */
+export interface ReactionView {
+  key: string;
+  count: number;
+  /** Whether the reader's own reaction is among them. */
+  mine: boolean;
+  /** Who reacted, by display name, in the order they reacted. */
+  names: string[];
+}
+
+/** What a reply shows of the message it answers. */
+export interface QuoteView {
+  id: EventId;
+  /** Null when the message is not held here (not synced yet, or discarded). */
+  authorName: string | null;
+  /** A one-line plain preview; empty when deleted. */
+  text: string;
+  deleted: boolean;
+}
+
 export interface MessageView {
   id: EventId;
   room: RoomId;
   author: AuthorId;
+  /** The author's name in this room, with a short id added where two people share it. */
   authorName: string;
+  /** The text after its author's edits; empty once deleted. */
   text: string;
   /** The writer's clock, for display. */
   ts: number;
@@ -22,8 +44,42 @@ export interface MessageView {
   seq: number | null;
   state: DeliveryState;
   own: boolean;
+  edited: boolean;
+  deleted: boolean;
+  reactions: ReactionView[];
+  replyTo?: QuoteView;
   /** Why the relay refused it, when failed. */
   error?: { code: ErrorCode; message: string };
+}
+
+/** A room in the room list. */
+export interface RoomSummary {
+  room: RoomId;
+  /** The room's name, or its id until its first event has arrived. */
+  name: string;
+  /** Messages of others after the reader's read position. */
+  unread: number;
+  /** Of those, how many mention the reader by name. */
+  mentions: number;
+  lastMessage: { authorName: string; text: string; ts: number; deleted: boolean } | null;
+}
+
+export interface MemberView {
+  author: AuthorId;
+  /** As shown: disambiguated like `MessageView.authorName`. */
+  name: string;
+  own: boolean;
+}
+
+/** One room as its header and its message list need it. */
+export interface RoomView {
+  room: RoomId;
+  name: string;
+  /** Whether this browser is in the room (has joined and not left). */
+  joined: boolean;
+  members: MemberView[];
+  /** The reader's read position: the last message read, if any. */
+  readThrough: EventId | null;
 }
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';
@@ -36,7 +92,7 @@ export interface ConnectionView {
 
 export interface ProfileView {
   author: AuthorId;
-  /** The name last set in the room, or null before the person chose one. */
+  /** The name this person chose, or null before they chose one. */
   name: string | null;
 }
 
@@ -49,12 +105,29 @@ export type BusEvent = AnyEvent & { seq?: number; rts?: number };
 export type Listener<T> = (value: T) => void | Promise<void>;
 
 export interface KafkyApi {
-  // Commands: each appends one event (and its projections) in one local transaction.
-  sendMessage(room: RoomId, text: string): Promise<EventId>;
-  setDisplayName(room: RoomId, name: string): Promise<EventId>;
+  // Commands: each appends its events (and their projections) in one local transaction.
+  sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId>;
+  /** Replaces an own message's text; a message still waiting to be sent is changed before it goes. */
+  editMessage(id: EventId, text: string): Promise<void>;
+  /** Takes an own message back; one still waiting to be sent is dropped and never goes. */
+  deleteMessage(id: EventId): Promise<void>;
+  /** Puts the reader's reaction `key` on a message, or takes it off if it is there. */
+  toggleReaction(id: EventId, key: string): Promise<void>;
+  /** Sends a refused message again, as it was. */
+  retryMessage(id: EventId): Promise<void>;
+  /** Drops a refused message from this browser: it never reached anyone. */
+  discardMessage(id: EventId): Promise<void>;
+  markRead(room: RoomId, through: EventId): Promise<void>;
+  /** Sets the name others see, in every room this browser is in. */
+  setDisplayName(name: string): Promise<void>;
+  createRoom(name: string): Promise<RoomId>;
+  renameRoom(room: RoomId, name: string): Promise<void>;
+  /** Joins a room (from an invite link): from now on this browser syncs it. */
+  joinRoom(room: RoomId): Promise<void>;
+  leaveRoom(room: RoomId): Promise<void>;
 
   // Queries.
-  getProfile(room: RoomId): Promise<ProfileView>;
+  getProfile(): Promise<ProfileView>;
 
   // Subscriptions: the listener is called at once with the current value, then on each change.
   watchMessages(
@@ -62,7 +135,9 @@ export interface KafkyApi {
     limit: number,
     listener: Listener<MessageView[]>,
   ): Promise<SubscriptionId>;
-  watchProfile(room: RoomId, listener: Listener<ProfileView>): Promise<SubscriptionId>;
+  watchRooms(listener: Listener<RoomSummary[]>): Promise<SubscriptionId>;
+  watchRoom(room: RoomId, listener: Listener<RoomView>): Promise<SubscriptionId>;
+  watchProfile(listener: Listener<ProfileView>): Promise<SubscriptionId>;
   watchConnection(listener: Listener<ConnectionView>): Promise<SubscriptionId>;
   /** Every event of the bus's chosen emit, as it happens. */
   onEvent(emit: Emit, listener: Listener<BusEvent>): Promise<SubscriptionId>;

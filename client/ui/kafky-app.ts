@@ -1,44 +1,114 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_ROOM, type RoomId } from '../../shared/ids.ts';
+import type { RoomSummary } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-composer.ts';
 import './kafky-connection-status.ts';
+import type { ReplyEvent } from './kafky-message-list.ts';
 import './kafky-message-list.ts';
 import './kafky-profile.ts';
+import './kafky-room-header.ts';
+import './kafky-room-list.ts';
+import { roomFromHash } from './routes.ts';
 import { shared } from './styles.ts';
+import { WatchController } from './watch-controller.ts';
 
-/** The whole chat: header, conversation and composer of the current room. */
+/** The whole chat: the room list beside the current room's header, messages and composer. */
 export class KafkyApp extends LitElement {
   static override properties = {
     connection: { attribute: false },
-    room: {},
+    room: { state: true },
     fatal: { state: true },
+    roomsOpen: { state: true },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
   declare fatal: string | null;
+  /** On narrow screens the room list is a panel that opens over the conversation. */
+  declare roomsOpen: boolean;
+
+  private readonly rooms = new WatchController<RoomSummary[]>(this, (api, listener) =>
+    api.watchRooms(listener),
+  );
+  private joining: RoomId | null = null;
 
   constructor() {
     super();
-    this.room = DEFAULT_ROOM;
+    this.room = roomFromHash(location.hash) ?? DEFAULT_ROOM;
     this.fatal = null;
+    this.roomsOpen = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('hashchange', this.onHashChange);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('hashchange', this.onHashChange);
+    super.disconnectedCallback();
+  }
+
+  override willUpdate(): void {
+    const rooms = this.rooms.value;
+    const total = rooms?.reduce((sum, r) => sum + r.unread, 0) ?? 0;
+    document.title = total > 0 ? `(${total}) Kafky` : 'Kafky';
+    // Opening an invite link is joining the room it names.
+    if (rooms && this.connection && this.joining !== this.room) {
+      const known = rooms.some((r) => r.room === this.room);
+      if (!known && roomFromHash(location.hash) === this.room) {
+        this.joining = this.room;
+        this.connection.api
+          .joinRoom(this.room)
+          .catch((error: unknown) => (this.fatal = `Could not join: ${(error as Error).message}`));
+      }
+    }
   }
 
   override render() {
     return html`
       <header>
+        <button
+          type="button"
+          class="rooms-toggle quiet"
+          aria-expanded=${this.roomsOpen ? 'true' : 'false'}
+          aria-controls="sidebar"
+          @click=${() => (this.roomsOpen = !this.roomsOpen)}
+        >
+          Rooms
+        </button>
         <h1>Kafky</h1>
-        <span class="room" aria-label="Room">#${this.room}</span>
         <kafky-connection-status .connection=${this.connection}></kafky-connection-status>
-        <kafky-profile .connection=${this.connection} .room=${this.room}></kafky-profile>
+        <kafky-profile .connection=${this.connection}></kafky-profile>
       </header>
       ${this.fatal ? html`<p role="alert" class="fatal">${this.fatal}</p>` : nothing}
-      <main>
-        <kafky-message-list .connection=${this.connection} .room=${this.room}></kafky-message-list>
-        <kafky-composer .connection=${this.connection} .room=${this.room}></kafky-composer>
-      </main>
+      <div class="body">
+        <aside id="sidebar" class=${this.roomsOpen ? 'open' : ''}>
+          <kafky-room-list .connection=${this.connection} .room=${this.room}></kafky-room-list>
+        </aside>
+        <main @kafky-reply=${this.onReply}>
+          <kafky-room-header .connection=${this.connection} .room=${this.room}></kafky-room-header>
+          <kafky-message-list
+            .connection=${this.connection}
+            .room=${this.room}
+          ></kafky-message-list>
+          <kafky-composer .connection=${this.connection} .room=${this.room}></kafky-composer>
+        </main>
+      </div>
     `;
   }
+
+  private readonly onReply = (event: ReplyEvent): void => {
+    const composer = this.renderRoot.querySelector('kafky-composer');
+    if (!composer) return;
+    composer.replyTo = event.message;
+    composer.focus();
+  };
+
+  private readonly onHashChange = (): void => {
+    this.room = roomFromHash(location.hash) ?? DEFAULT_ROOM;
+    this.roomsOpen = false;
+  };
 
   static override styles = [
     shared,
@@ -58,24 +128,50 @@ export class KafkyApp extends LitElement {
         background: var(--kafky-surface);
       }
       h1 {
-        margin: 0;
+        margin: 0 auto 0 0;
         font-size: 1.2rem;
       }
-      .room {
-        color: var(--kafky-muted);
-        margin-right: auto;
-      }
-      main {
+      .body {
         flex: 1;
         min-height: 0;
         display: flex;
+        position: relative;
+      }
+      aside {
+        width: 17rem;
+        flex: none;
+        overflow-y: auto;
+        border-right: 1px solid var(--kafky-border);
+        background: var(--kafky-surface);
+      }
+      main {
+        flex: 1;
+        min-width: 0;
+        display: flex;
         flex-direction: column;
-        max-width: 60rem;
-        width: 100%;
-        margin: 0 auto;
       }
       kafky-message-list {
         flex: 1;
+      }
+      .rooms-toggle {
+        display: none;
+        padding: 0.3rem 0.7rem;
+      }
+      @media (max-width: 48rem) {
+        .rooms-toggle {
+          display: inline-block;
+        }
+        aside {
+          display: none;
+          position: absolute;
+          inset: 0 auto 0 0;
+          z-index: 2;
+          width: min(20rem, 85vw);
+          box-shadow: 0 0 1rem rgb(0 0 0 / 25%);
+        }
+        aside.open {
+          display: block;
+        }
       }
       .fatal {
         margin: 0;

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { LIMITS } from '../../shared/limits.ts';
 import type { RoomId } from '../../shared/ids.ts';
+import type { MessageView } from '../api.ts';
 import { askForPersistentStorage } from '../tab/persistent-storage.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
@@ -10,10 +11,13 @@ export class KafkyComposer extends LitElement {
   static override properties = {
     connection: { attribute: false },
     room: {},
+    replyTo: { attribute: false },
     error: { state: true },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
+  /** The message this one will answer, chosen with a message's Reply button. */
+  declare replyTo: MessageView | null;
   declare error: string | null;
 
   /** Sends handed to the worker and not yet stored. */
@@ -22,6 +26,17 @@ export class KafkyComposer extends LitElement {
   constructor() {
     super();
     this.error = null;
+    this.replyTo = null;
+  }
+
+  /** Puts the cursor in the composer, e.g. after Reply. */
+  override focus(): void {
+    this.textarea?.focus();
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    // A reply belongs to its room.
+    if (changed.has('room') && changed.get('room') !== undefined) this.replyTo = null;
   }
 
   override connectedCallback(): void {
@@ -51,7 +66,22 @@ export class KafkyComposer extends LitElement {
   }
 
   override render() {
+    const reply = this.replyTo;
     return html`
+      ${
+        reply
+          ? html`<div class="replying">
+              <span
+                >Replying to <strong><bdi>${reply.authorName}</bdi></strong
+                >:
+                <span class="quote">${reply.deleted ? 'message deleted' : reply.text}</span></span
+              >
+              <button type="button" class="quiet" @click=${() => (this.replyTo = null)}>
+                Cancel reply
+              </button>
+            </div>`
+          : nothing
+      }
       <form @submit=${this.onSubmit}>
         <textarea
           aria-label="Message"
@@ -69,6 +99,10 @@ export class KafkyComposer extends LitElement {
   }
 
   private readonly onKeydown = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape' && this.replyTo) {
+      this.replyTo = null;
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       void this.send();
@@ -88,13 +122,16 @@ export class KafkyComposer extends LitElement {
     textarea.value = '';
     textarea.focus();
     this.sending += 1;
+    const reply = this.replyTo;
+    this.replyTo = null;
     try {
-      await this.connection.api.sendMessage(this.room, text);
+      await this.connection.api.sendMessage(this.room, text, reply?.id);
       this.error = null;
       void askForPersistentStorage();
     } catch (error) {
       // Nothing was stored: give the text back so nothing the person wrote is lost.
       if (!textarea.value) textarea.value = text;
+      this.replyTo ??= reply;
       this.error = `Not sent: ${(error as Error).message}`;
     } finally {
       this.sending -= 1;
@@ -127,6 +164,25 @@ export class KafkyComposer extends LitElement {
         border-radius: 8px;
         background: var(--kafky-bg);
         color: inherit;
+      }
+      .replying {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        margin-bottom: 0.4rem;
+        font-size: 0.85rem;
+        color: var(--kafky-muted);
+      }
+      .replying > span {
+        flex: 1;
+        min-width: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .replying button {
+        padding: 0.1rem 0.5rem;
+        font-size: 0.8rem;
       }
       p[role='alert'] {
         margin: 0.25rem 0 0;

@@ -30,6 +30,11 @@ export const shared = css`
     color: var(--kafky-on-accent);
     cursor: pointer;
   }
+  button.quiet {
+    background: transparent;
+    color: inherit;
+    border-color: var(--kafky-border);
+  }
   button:disabled {
     opacity: 0.6;
     cursor: default;

@@ -18,37 +18,84 @@ export interface OutboxEntry {
   id: EventId;
   room: RoomId;
   pos: number;
+  /** The event's type, to count what a person would call "messages waiting". */
+  type?: string;
+  /**
+   * Set once the event has been handed to a socket. Until then it is a local draft that
+   * no one else can have: an edit or a delete may rewrite or drop it instead of adding
+   * events after it.
+   */
+  pushed?: boolean;
 }
 
-/** A room this browser has joined, and how far its confirmed log is complete. */
+/** A room this browser syncs, and how far its confirmed log is complete. */
 export interface RoomState {
   room: RoomId;
   /** Every sequence from 1 to here is held locally. */
   cursor: number;
+  /** Set once this browser has left the room: it stops syncing it. */
+  left?: boolean;
 }
 
-export interface MessageRow {
+/** Where an event sorts in its room: see `sortKey`. */
+export interface SortKey {
+  section: 0 | 1;
+  n: number;
+}
+
+/** One reaction key on a message: who has it on, in the order they put it on. */
+export interface ReactionRow {
+  key: string;
+  authors: AuthorId[];
+}
+
+/**
+ * A message as it stands now: its text after its author's edits, or a skeleton once
+ * deleted, with its reactions. Recomputed from the message and every event that points
+ * at it whenever one of them changes, so the order they arrive in does not matter.
+ */
+export interface MessageRow extends SortKey {
   id: EventId;
   room: RoomId;
   author: AuthorId;
+  /** Empty once deleted: the text is gone from the read model. */
   text: string;
   ts: number;
   seq?: number;
   state: 'pending' | 'delivered' | 'failed';
   error?: { code: ErrorCode; message: string };
-  /** Sort key: confirmed messages by sequence (0, seq), then pending ones by local position (1, pos). */
-  section: 0 | 1;
-  n: number;
+  replyTo?: EventId;
+  edited: boolean;
+  deleted: boolean;
+  reactions: ReactionRow[];
 }
 
+/** Who is who in a room: each field is set by the latest event of its kind. */
 export interface MemberRow {
   room: RoomId;
   author: AuthorId;
-  name: string;
-  /** The event that set the name, and its sort key, so that only a later one replaces it. */
-  eventId: EventId;
-  section: 0 | 1;
-  n: number;
+  /** Null until the person has set a name in this room. */
+  name: string | null;
+  nameKey: SortKey | null;
+  /** Whether the person is in the room now (joined and not left since). */
+  member: boolean;
+  memberKey: SortKey | null;
+}
+
+/** A room's own facts: its name (the latest set) and who opened it. */
+export interface RoomViewRow {
+  room: RoomId;
+  name: string | null;
+  nameKey: SortKey | null;
+  createdBy: AuthorId | null;
+}
+
+/** How far a reader has read a room: the latest `read.marked` of theirs wins. */
+export interface ReadRow {
+  room: RoomId;
+  author: AuthorId;
+  through: EventId;
+  key: SortKey;
 }
 
 export interface MetaRow {
@@ -62,14 +109,25 @@ export type KafkyDb = Dexie & {
   rooms: EntityTable<RoomState, 'room'>;
   messages: EntityTable<MessageRow, 'id'>;
   members: Dexie.Table<MemberRow, [RoomId, AuthorId]>;
+  roomViews: EntityTable<RoomViewRow, 'room'>;
+  reads: Dexie.Table<ReadRow, [RoomId, AuthorId]>;
   meta: EntityTable<MetaRow, 'key'>;
 };
 
 /** Tables a write that appends events must lock, so log and read models change together. */
-export const WRITE_TABLES = ['events', 'outbox', 'rooms', 'messages', 'members', 'meta'] as const;
+export const WRITE_TABLES = [
+  'events',
+  'outbox',
+  'rooms',
+  'messages',
+  'members',
+  'roomViews',
+  'reads',
+  'meta',
+] as const;
 
 /** The read models: derived from the log, so they can be cleared and rebuilt at any time. */
-export const READ_MODEL_TABLES = ['messages', 'members'] as const;
+export const READ_MODEL_TABLES = ['messages', 'members', 'roomViews', 'reads'] as const;
 
 export function openDb(name = 'kafky'): KafkyDb {
   const db = new Dexie(name) as KafkyDb;
@@ -84,5 +142,13 @@ export function openDb(name = 'kafky'): KafkyDb {
   });
   // One ordered outbox queue per room, so a room with a long backlog does not hold back the others.
   db.version(2).stores({ outbox: '&id, pos, room, [room+pos]' });
+  // Events that point at a message are found by their target; the read models of the
+  // chat are rebuilt from the log (see `ensureReadModels`), so no upgrade code is needed.
+  db.version(3).stores({
+    events: '++pos, &id, [room+seq], payload.target, [room+type+author]',
+    members: '[room+author]',
+    roomViews: '&room',
+    reads: '[room+author]',
+  });
   return db;
 }

@@ -17,7 +17,7 @@ import {
   type RoomState,
   type StoredEvent,
 } from './db.ts';
-import { compareSortKeys, sortKey, type Projector } from './projectors/projector.ts';
+import { compareSortKeys, sortKey, stripStorage, type Projector } from './projectors/projector.ts';
 
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
@@ -40,14 +40,102 @@ export class EventStore {
 
   /** Appends an event written here; it stays in the outbox until the relay acknowledges it. */
   async appendLocal(event: KafkyEvent): Promise<StoredEvent> {
-    const checked = checkEvent(event);
-    if (!checked.ok) throw checked.error;
+    const [stored] = await this.appendLocalAll([event]);
+    return stored!;
+  }
+
+  /**
+   * Appends events written here, in order, all or none, with `alongside` (say, joining
+   * the room they open) in the same transaction.
+   */
+  async appendLocalAll(
+    events: readonly KafkyEvent[],
+    alongside?: (db: KafkyDb) => Promise<void>,
+  ): Promise<StoredEvent[]> {
+    for (const event of events) {
+      const checked = checkEvent(event);
+      if (!checked.ok) throw checked.error;
+    }
     return this.write(async () => {
-      const pos = await this.db.events.add({ ...event });
-      const stored: StoredEvent = { ...event, pos };
-      await this.db.outbox.add({ id: event.id, room: event.room, pos });
-      await this.project(stored);
+      await alongside?.(this.db);
+      const stored: StoredEvent[] = [];
+      for (const event of events) {
+        const pos = await this.db.events.add({ ...event });
+        const appended: StoredEvent = { ...event, pos };
+        await this.db.outbox.add({ id: event.id, room: event.room, pos, type: event.type });
+        await this.project(appended);
+        stored.push(appended);
+      }
       return stored;
+    });
+  }
+
+  /**
+   * Takes outbox events for a push: marks them handed over and returns them as they are
+   * now, in one transaction, so a draft rewritten a moment ago goes out rewritten and a
+   * dropped one does not go out at all.
+   */
+  async claimForPush(ids: readonly EventId[]): Promise<StoredEvent[]> {
+    return this.write(async () => {
+      const claimed: StoredEvent[] = [];
+      for (const entry of await this.db.outbox.bulkGet([...ids])) {
+        if (!entry) continue;
+        const event = await this.db.events.get(entry.pos);
+        if (!event) continue;
+        if (!entry.pushed) await this.db.outbox.update(entry.id, { pushed: true });
+        claimed.push(event);
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Rewrites (with `payload`) or drops (with null) an own event that has never left this
+   * browser. Answers false, changing nothing, once it has been handed to a socket: then
+   * it may be at the relay, and only a new event can change it.
+   */
+  async reviseDraft(id: EventId, payload: KafkyEvent['payload'] | null): Promise<boolean> {
+    return this.write(async () => {
+      const entry = await this.db.outbox.get(id);
+      if (!entry || entry.pushed) return false;
+      const event = await this.db.events.get(entry.pos);
+      if (!event) return false;
+      if (payload === null) {
+        await this.db.events.delete(entry.pos);
+        await this.db.outbox.delete(id);
+        await this.unproject(event);
+        return true;
+      }
+      const revised = { ...event, payload } as StoredEvent;
+      const checked = checkEvent(stripStorage(revised));
+      if (!checked.ok) throw checked.error;
+      await this.db.events.put(revised);
+      await this.project(revised);
+      return true;
+    });
+  }
+
+  /** Sends a refused own event again: back in the outbox, shown pending. */
+  async retryRejected(id: EventId): Promise<boolean> {
+    return this.write(async () => {
+      const event = await this.db.events.where('id').equals(id).first();
+      if (!event?.rejected) return false;
+      const { rejected: _rejected, ...retried } = event;
+      await this.db.events.put(retried);
+      await this.db.outbox.put({ id, room: event.room, pos: event.pos, type: event.type });
+      await this.project(retried);
+      return true;
+    });
+  }
+
+  /** Drops a refused own event: the relay never took it, so no one else holds it. */
+  async discardRejected(id: EventId): Promise<boolean> {
+    return this.write(async () => {
+      const event = await this.db.events.where('id').equals(id).first();
+      if (!event?.rejected) return false;
+      await this.db.events.delete(event.pos);
+      await this.unproject(event);
+      return true;
     });
   }
 
@@ -174,7 +262,7 @@ export class EventStore {
       const unsequenced = sequenced.map(({ seq: _seq, rts: _rts, ...event }) => event);
       await this.db.events.bulkPut(unsequenced);
       const own = unsequenced.filter((e) => e.author === author && !e.rejected);
-      await this.db.outbox.bulkPut(own.map(({ id, room, pos }) => ({ id, room, pos })));
+      await this.db.outbox.bulkPut(own.map(({ id, room, pos, type }) => ({ id, room, pos, type })));
       await this.db.rooms.toCollection().modify({ cursor: 0 });
       await this.rebuildInTransaction();
       return { changed: true, requeued: own.length };
@@ -236,6 +324,13 @@ export class EventStore {
     for (const event of events) await this.project(event);
   }
 
+  /** Takes a dropped event out of the read models, by recomputing them without it. */
+  private async unproject(event: StoredEvent): Promise<void> {
+    if (event.type === 'message.sent') await this.db.messages.delete(event.id);
+    // Every projector recomputes what the event touched from the log, which lacks it now.
+    await this.project(event);
+  }
+
   /** Runs the projectors on an event whose type and schema this code knows. */
   private async project(event: StoredEvent): Promise<void> {
     if (!checkEvent(stripStorage(event)).ok) return;
@@ -251,12 +346,6 @@ export class EventStore {
       throw storageError(error);
     }
   }
-}
-
-/** The event as its author wrote it, without what this browser adds. */
-function stripStorage(event: StoredEvent): unknown {
-  const { id, type, v, room, author, ts, payload } = event;
-  return { id, type, v, room, author, ts, payload };
 }
 
 function storageError(error: unknown): KafkyError {

@@ -54,7 +54,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   // A new version of the app may project differently: its read models come from the log.
   await store.ensureReadModels();
   const author = await store.author();
-  await store.join(DEFAULT_ROOM);
+  const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
   const sync = new SyncClient({
     url: options.syncUrl,
@@ -69,6 +69,9 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   );
   options.network?.addEventListener('online', () => sync.setNetwork(true));
   options.network?.addEventListener('offline', () => sync.setNetwork(false));
+  const commands = new Commands(store, db, bus, author, sync, options.now);
+  // A first-time user lands in a room they can use at once.
+  if (firstStart) await commands.joinRoom(DEFAULT_ROOM);
   let connection: StatusSource = sync;
   let channel: BrowserChannel | undefined;
   const resign = new AbortController();
@@ -102,7 +105,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     bus,
     sync,
     connection,
-    commands: new Commands(store, bus, author, options.now),
+    commands,
     queries: new Queries(db, author),
     close() {
       resign.abort();

@@ -1,6 +1,16 @@
-import type { AuthorId, RoomId } from '../../shared/index.ts';
-import type { MessageView, ProfileView } from '../api.ts';
-import type { KafkyDb, MemberRow, MessageRow } from './db.ts';
+import type { AuthorId, EventId, RoomId } from '../../shared/index.ts';
+import type {
+  MemberView,
+  MessageView,
+  ProfileView,
+  QuoteView,
+  ReactionView,
+  RoomSummary,
+  RoomView,
+} from '../api.ts';
+import type { KafkyDb, MemberRow, MessageRow, SortKey } from './db.ts';
+
+const PREVIEW_CHARS = 140;
 
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
 export class Queries {
@@ -11,48 +21,192 @@ export class Queries {
 
   /** The latest `limit` messages of a room, oldest first, in the room's one order. */
   async messages(room: RoomId, limit: number): Promise<MessageView[]> {
+    const rows = await this.range(room).reverse().limit(limit).toArray();
+    rows.reverse();
+    const names = await this.names(room);
+    const quoted = new Map<EventId, MessageRow | undefined>();
+    const targets = [...new Set(rows.flatMap((row) => (row.replyTo ? [row.replyTo] : [])))];
+    const found = await this.db.messages.bulkGet(targets);
+    targets.forEach((id, i) => quoted.set(id, found[i]));
+    return rows.map((row) => this.view(row, names, row.replyTo && quoted.get(row.replyTo)));
+  }
+
+  /** Every room this browser is in, with what the room list shows of each. */
+  async rooms(): Promise<RoomSummary[]> {
+    const rooms = (await this.db.rooms.toArray()).filter((r) => !r.left);
+    const myName = await this.myName();
+    const summaries = await Promise.all(
+      rooms.map(async ({ room }): Promise<RoomSummary> => {
+        const view = await this.db.roomViews.get(room);
+        const last = await this.range(room).last();
+        const names = last ? await this.names(room) : new Map<AuthorId, string>();
+        const { unread, mentions } = await this.unread(room, myName);
+        return {
+          room,
+          name: view?.name ?? room,
+          unread,
+          mentions,
+          lastMessage: last
+            ? {
+                authorName: names.get(last.author) ?? fallbackName(last.author),
+                text: preview(last.text),
+                ts: last.ts,
+                deleted: last.deleted,
+              }
+            : null,
+        };
+      }),
+    );
+    return summaries;
+  }
+
+  async room(room: RoomId): Promise<RoomView> {
+    const [view, state, members, read] = await Promise.all([
+      this.db.roomViews.get(room),
+      this.db.rooms.get(room),
+      this.db.members.where('[room+author]').between([room, ''], [room, '\uffff']).toArray(),
+      this.db.reads.get([room, this.me]),
+    ]);
+    const names = displayNames(members);
+    const present: MemberView[] = members
+      .filter((m) => m.member)
+      .map((m) => ({ author: m.author, name: names.get(m.author)!, own: m.author === this.me }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      room,
+      name: view?.name ?? room,
+      joined: state !== undefined && !state.left,
+      members: present,
+      readThrough: read?.through ?? null,
+    };
+  }
+
+  async profile(): Promise<ProfileView> {
+    return { author: this.me, name: await this.myName() };
+  }
+
+  /**
+   * Messages (and changes to them) waiting to be sent: what "N waiting to send" counts.
+   * Bookkeeping such as read marks and joins waits in the same outbox, uncounted.
+   */
+  async pendingCount(): Promise<number> {
+    return this.db.outbox
+      .filter((e) => e.type === undefined || e.type.startsWith('message.'))
+      .count();
+  }
+
+  private async myName(): Promise<string | null> {
+    const value = (await this.db.meta.get('displayName'))?.value;
+    return typeof value === 'string' ? value : null;
+  }
+
+  private range(room: RoomId) {
+    return this.db.messages
+      .where('[room+section+n]')
+      .between([room, 0, -Infinity], [room, 1, Infinity]);
+  }
+
+  /** Messages of others after the reader's read position, and those that mention them. */
+  private async unread(room: RoomId, myName: string | null) {
+    const read = await this.db.reads.get([room, this.me]);
+    const marker = read ? await this.db.messages.get(read.through) : undefined;
+    const after: SortKey = marker ?? { section: 0, n: 0 };
     const rows = await this.db.messages
       .where('[room+section+n]')
-      .between([room, 0, -Infinity], [room, 1, Infinity])
-      .reverse()
-      .limit(limit)
+      .between([room, after.section, after.n], [room, 1, Infinity], false, true)
+      .filter((row) => row.author !== this.me && !row.deleted)
       .toArray();
-    rows.reverse();
-    const authors = [...new Set(rows.map((row) => row.author))];
-    const members = await this.db.members.bulkGet(authors.map((author) => [room, author]));
-    const names = new Map(
-      members.filter((m): m is MemberRow => m !== undefined).map((m) => [m.author, m.name]),
-    );
-    return rows.map((row) => this.view(row, names.get(row.author)));
+    const mention = myName ? mentionPattern(myName) : null;
+    return {
+      unread: rows.length,
+      mentions: mention ? rows.filter((row) => mention.test(row.text)).length : 0,
+    };
   }
 
-  async profile(room: RoomId): Promise<ProfileView> {
-    const member = await this.db.members.get([room, this.me]);
-    return { author: this.me, name: member?.name ?? null };
+  private async names(room: RoomId): Promise<Map<AuthorId, string>> {
+    const members = await this.db.members
+      .where('[room+author]')
+      .between([room, ''], [room, '\uffff'])
+      .toArray();
+    return displayNames(members);
   }
 
-  async pendingCount(): Promise<number> {
-    return this.db.outbox.count();
-  }
-
-  private view(row: MessageRow, name: string | undefined): MessageView {
+  private view(
+    row: MessageRow,
+    names: Map<AuthorId, string>,
+    quoted: MessageRow | undefined | '',
+  ): MessageView {
+    const nameOf = (author: AuthorId) => names.get(author) ?? fallbackName(author);
     const view: MessageView = {
       id: row.id,
       room: row.room,
       author: row.author,
-      authorName: name ?? fallbackName(row.author),
+      authorName: nameOf(row.author),
       text: row.text,
       ts: row.ts,
       seq: row.seq ?? null,
       state: row.state,
       own: row.author === this.me,
+      edited: row.edited,
+      deleted: row.deleted,
+      reactions: row.reactions.map((r): ReactionView => ({
+        key: r.key,
+        count: r.authors.length,
+        mine: r.authors.includes(this.me),
+        names: r.authors.map(nameOf),
+      })),
     };
+    if (row.replyTo) {
+      const quote: QuoteView = quoted
+        ? {
+            id: row.replyTo,
+            authorName: nameOf(quoted.author),
+            text: preview(quoted.text),
+            deleted: quoted.deleted,
+          }
+        : { id: row.replyTo, authorName: null, text: '', deleted: false };
+      view.replyTo = quote;
+    }
     if (row.error) view.error = row.error;
     return view;
   }
 }
 
+/**
+ * The names shown for a room's members. Where two people chose the same name, each gets
+ * a short piece of their id after it, so no one can pass for someone else by name.
+ */
+export function displayNames(members: readonly MemberRow[]): Map<AuthorId, string> {
+  const byName = new Map<string, number>();
+  for (const m of members) {
+    const key = (m.name ?? fallbackName(m.author)).toLocaleLowerCase();
+    byName.set(key, (byName.get(key) ?? 0) + 1);
+  }
+  return new Map(
+    members.map((m) => {
+      const name = m.name ?? fallbackName(m.author);
+      const shared = (byName.get(name.toLocaleLowerCase()) ?? 0) > 1;
+      return [m.author, shared ? `${name} (${shortId(m.author)})` : name];
+    }),
+  );
+}
+
 /** What to call someone who has not chosen a name yet: stable, and different per person. */
 export function fallbackName(author: AuthorId): string {
-  return `Guest ${author.slice(0, 4)}`;
+  return `Guest ${shortId(author)}`;
+}
+
+function shortId(author: AuthorId): string {
+  return author.slice(0, 4);
+}
+
+function preview(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
+}
+
+/** `@Name` as a whole word, ignoring case. */
+export function mentionPattern(name: string): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\p{L}\\p{N}_])@${escaped}(?![\\p{L}\\p{N}_])`, 'iu');
 }

@@ -59,10 +59,10 @@ describe('TabSession', () => {
     const { core, api } = await session();
     const profiles: ProfileView[] = [];
     const seen: MessageView[][] = [];
-    await api.watchProfile(DEFAULT_ROOM, (p) => void profiles.push(p));
+    await api.watchProfile((p) => void profiles.push(p));
     await api.watchMessages(DEFAULT_ROOM, 50, (messages) => void seen.push(messages));
     await api.sendMessage(DEFAULT_ROOM, 'hi');
-    await api.setDisplayName(DEFAULT_ROOM, ' Ada ');
+    await api.setDisplayName(' Ada ');
     await vi.waitFor(() => expect(profiles.at(-1)?.name).toBe('Ada'));
     await vi.waitFor(() => expect(seen.at(-1)?.[0]?.authorName).toBe('Ada'));
     core.close();

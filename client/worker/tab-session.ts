@@ -1,6 +1,6 @@
 import { releaseProxy } from 'comlink';
 import { liveQuery } from 'dexie';
-import type { RoomId } from '../../shared/index.ts';
+import type { EventId, RoomId } from '../../shared/index.ts';
 import type {
   BusEvent,
   ConnectionView,
@@ -9,6 +9,8 @@ import type {
   Listener,
   MessageView,
   ProfileView,
+  RoomSummary,
+  RoomView,
   SubscriptionId,
 } from '../api.ts';
 import type { KafkyCore } from './kafky-core.ts';
@@ -27,16 +29,56 @@ export class TabSession implements KafkyApi {
     private readonly log: Pick<Console, 'error'> = console,
   ) {}
 
-  async sendMessage(room: RoomId, text: string) {
-    return (await this.core).commands.sendMessage(room, text);
+  async sendMessage(room: RoomId, text: string, replyTo?: EventId) {
+    return (await this.core).commands.sendMessage(room, text, replyTo);
   }
 
-  async setDisplayName(room: RoomId, name: string) {
-    return (await this.core).commands.setDisplayName(room, name);
+  async editMessage(id: EventId, text: string) {
+    return (await this.core).commands.editMessage(id, text);
   }
 
-  async getProfile(room: RoomId) {
-    return (await this.core).queries.profile(room);
+  async deleteMessage(id: EventId) {
+    return (await this.core).commands.deleteMessage(id);
+  }
+
+  async toggleReaction(id: EventId, key: string) {
+    return (await this.core).commands.toggleReaction(id, key);
+  }
+
+  async retryMessage(id: EventId) {
+    return (await this.core).commands.retryMessage(id);
+  }
+
+  async discardMessage(id: EventId) {
+    return (await this.core).commands.discardMessage(id);
+  }
+
+  async markRead(room: RoomId, through: EventId) {
+    return (await this.core).commands.markRead(room, through);
+  }
+
+  async setDisplayName(name: string) {
+    return (await this.core).commands.setDisplayName(name);
+  }
+
+  async createRoom(name: string) {
+    return (await this.core).commands.createRoom(name);
+  }
+
+  async renameRoom(room: RoomId, name: string) {
+    return (await this.core).commands.renameRoom(room, name);
+  }
+
+  async joinRoom(room: RoomId) {
+    return (await this.core).commands.joinRoom(room);
+  }
+
+  async leaveRoom(room: RoomId) {
+    return (await this.core).commands.leaveRoom(room);
+  }
+
+  async getProfile() {
+    return (await this.core).queries.profile();
   }
 
   async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
@@ -44,9 +86,19 @@ export class TabSession implements KafkyApi {
     return this.live(() => queries.messages(room, limit), listener);
   }
 
-  async watchProfile(room: RoomId, listener: Listener<ProfileView>) {
+  async watchRooms(listener: Listener<RoomSummary[]>) {
     const { queries } = await this.core;
-    return this.live(() => queries.profile(room), listener);
+    return this.live(() => queries.rooms(), listener);
+  }
+
+  async watchRoom(room: RoomId, listener: Listener<RoomView>) {
+    const { queries } = await this.core;
+    return this.live(() => queries.room(room), listener);
+  }
+
+  async watchProfile(listener: Listener<ProfileView>) {
+    const { queries } = await this.core;
+    return this.live(() => queries.profile(), listener);
   }
 
   async watchConnection(listener: Listener<ConnectionView>) {

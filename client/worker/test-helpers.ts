@@ -3,6 +3,8 @@ import {
   newEventId,
   type AuthorId,
   type KafkyEvent,
+  type MessageSent,
+  type ProfileNameSet,
   type RoomId,
   type SequencedEvent,
 } from '../../shared/index.ts';
@@ -28,7 +30,7 @@ export function messageEvent(
   text: string,
   author: AuthorId = ALICE,
   room: RoomId = ROOM,
-): KafkyEvent {
+): MessageSent {
   return {
     id: newEventId(),
     type: 'message.sent',
@@ -40,7 +42,11 @@ export function messageEvent(
   };
 }
 
-export function nameEvent(name: string, author: AuthorId = ALICE, room: RoomId = ROOM): KafkyEvent {
+export function nameEvent(
+  name: string,
+  author: AuthorId = ALICE,
+  room: RoomId = ROOM,
+): ProfileNameSet {
   return {
     id: newEventId(),
     type: 'profile.name-set',

@@ -1,27 +1,48 @@
-import { compareSortKeys, sortKey, type Projector } from './projector.ts';
+import type { AuthorId, RoomId } from '../../../shared/index.ts';
+import type { KafkyDb, MemberRow } from '../db.ts';
+import { eventsOf, sortKey, type Projector } from './projector.ts';
 
-/** Who is who in each room: the latest name each author set there, in the room's order. */
+/**
+ * Who is who in each room: the latest name each author set there, and whether they are
+ * in the room now (opening or joining it puts them in, leaving takes them out).
+ */
 export const membersProjector: Projector = {
   name: 'members',
-  version: 1,
+  version: 2,
   async apply(db, event) {
-    if (event.type !== 'profile.name-set') return;
-    const key = [event.room, event.author] as [typeof event.room, typeof event.author];
-    const current = await db.members.get(key);
-    if (event.rejected) {
-      // A refused rename must not stick; the name it replaced returns with a rebuild.
-      if (current?.eventId === event.id) await db.members.delete(key);
-      return;
+    switch (event.type) {
+      case 'profile.name-set':
+      case 'room.created':
+      case 'member.joined':
+      case 'member.left':
+        return recompute(db, event.room, event.author);
+      default:
+        return;
     }
-    const order = sortKey(event);
-    const isSameEvent = current?.eventId === event.id;
-    if (current && !isSameEvent && compareSortKeys(order, current) < 0) return;
-    await db.members.put({
-      room: event.room,
-      author: event.author,
-      name: event.payload.name,
-      eventId: event.id,
-      ...order,
-    });
   },
 };
+
+async function recompute(db: KafkyDb, room: RoomId, author: AuthorId): Promise<void> {
+  const names = await eventsOf(db, room, ['profile.name-set'], author);
+  const membership = await eventsOf(
+    db,
+    room,
+    ['room.created', 'member.joined', 'member.left'],
+    author,
+  );
+  const name = names.at(-1);
+  const last = membership.at(-1);
+  if (!name && !last) {
+    await db.members.delete([room, author]);
+    return;
+  }
+  const row: MemberRow = {
+    room,
+    author,
+    name: name?.payload.name ?? null,
+    nameKey: name ? sortKey(name) : null,
+    member: last !== undefined && last.type !== 'member.left',
+    memberKey: last ? sortKey(last) : null,
+  };
+  await db.members.put(row);
+}

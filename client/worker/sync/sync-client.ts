@@ -97,6 +97,17 @@ export class SyncClient {
     this.dropSocket();
   }
 
+  /** Starts following a room just joined: catch-up, then live events. */
+  follow(room: RoomId): void {
+    if (!this.welcomed) return; // The next welcome subscribes every joined room.
+    this.frames = this.frames
+      .then(async () => {
+        const state = (await this.options.store.rooms()).find((r) => r.room === room);
+        this.send({ type: 'subscribe', room, after: state?.cursor ?? 0 });
+      })
+      .catch((error: unknown) => this.log.error('kafky: could not follow a room', error));
+  }
+
   /**
    * The browser's `online`/`offline` signal. Offline drops the socket at once rather
    * than waiting for a dead link to time out, and stops retries until the network is
@@ -161,10 +172,12 @@ export class SyncClient {
     for (let turn = 0; queues.some((q) => turn < q.length); turn++) {
       for (const queue of queues) {
         const batch = queue[turn];
-        if (!batch) continue;
-        if (!this.welcomed) return;
-        this.send({ type: 'push', events: batch.map(wireEvent) });
-        for (const event of batch) this.inFlight.set(event.id, event.room);
+        if (!batch || !this.welcomed) continue;
+        // As they are now: a draft edited or deleted since it was read goes out so, or not at all.
+        const claimed = await store.claimForPush(batch.map((e) => e.id));
+        if (!this.welcomed || claimed.length === 0) continue;
+        this.send({ type: 'push', events: claimed.map(wireEvent) });
+        for (const event of claimed) this.inFlight.set(event.id, event.room);
       }
     }
   }
@@ -250,8 +263,8 @@ export class SyncClient {
       case 'welcome': {
         clearTimeout(this.helloTimer);
         await this.checkEpoch(message.epoch);
-        for (const { room, cursor } of await store.rooms()) {
-          this.send({ type: 'subscribe', room, after: cursor });
+        for (const { room, cursor, left } of await store.rooms()) {
+          if (!left) this.send({ type: 'subscribe', room, after: cursor });
         }
         this.welcomed = true;
         this.backoff.reset();

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthorId, KafkyEvent } from '../../shared/index.ts';
+import { Queries, mentionPattern } from './queries.ts';
+import {
+  ALICE,
+  BOB,
+  ROOM,
+  freshStore,
+  messageEvent,
+  nameEvent,
+  sequenced,
+} from './test-helpers.ts';
+
+const CAROL = 'carol-0000' as AuthorId;
+
+function readMark(through: KafkyEvent['id'], author: AuthorId = ALICE): KafkyEvent {
+  return { ...messageEvent('x', author), type: 'read.marked', payload: { through } };
+}
+
+describe('Queries', () => {
+  it('tells apart two people who chose the same name', async () => {
+    const { db, store } = await freshStore();
+    await store.applyRemote(ROOM, [
+      sequenced(nameEvent('Sam', BOB), 1),
+      sequenced(nameEvent('sam', CAROL), 2),
+      sequenced(nameEvent('Alice', ALICE), 3),
+      sequenced(messageEvent('from bob', BOB), 4),
+      sequenced(messageEvent('from carol', CAROL), 5),
+      sequenced(messageEvent('from alice', ALICE), 6),
+    ]);
+    const names = (await new Queries(db, ALICE).messages(ROOM, 10)).map((m) => m.authorName);
+    expect(names).toEqual([`Sam (${BOB.slice(0, 4)})`, `sam (${CAROL.slice(0, 4)})`, 'Alice']);
+  });
+
+  it('counts unread messages of others after the read position, and mentions among them', async () => {
+    const { db, store } = await freshStore();
+    await db.meta.put({ key: 'displayName', value: 'Alice' });
+    const first = sequenced(messageEvent('hello', BOB), 1);
+    await store.applyRemote(ROOM, [
+      first,
+      sequenced(messageEvent('mine', ALICE), 2),
+      sequenced(messageEvent('hey @alice, look', BOB), 3),
+      sequenced(messageEvent('@Alicette is someone else', BOB), 4),
+    ]);
+    const queries = new Queries(db, ALICE);
+    expect(await queries.rooms()).toMatchObject([{ room: ROOM, unread: 3, mentions: 1 }]);
+    await store.applyRemote(ROOM, [sequenced(readMark(first.id), 5)]);
+    expect(await queries.rooms()).toMatchObject([
+      {
+        unread: 2,
+        mentions: 1,
+        lastMessage: { text: '@Alicette is someone else', deleted: false },
+      },
+    ]);
+    // Another reader's position does not count for this one.
+    await store.applyRemote(ROOM, [sequenced(readMark(first.id, BOB), 6)]);
+    expect((await queries.rooms())[0]?.unread).toBe(2);
+  });
+
+  it('shows what a reply answers, or that it is not here', async () => {
+    const { db, store } = await freshStore();
+    const question = sequenced(messageEvent('what time?', BOB), 1);
+    await store.applyRemote(ROOM, [
+      question,
+      sequenced({ ...messageEvent('noon'), payload: { text: 'noon', replyTo: question.id } }, 2),
+      sequenced(
+        {
+          ...messageEvent('?'),
+          payload: { text: '?', replyTo: '01ARZ3NDEKTSV4RRFFQ69G5FAV' as KafkyEvent['id'] },
+        },
+        3,
+      ),
+    ]);
+    const [, answer, orphan] = await new Queries(db, ALICE).messages(ROOM, 10);
+    expect(answer?.replyTo).toEqual({
+      id: question.id,
+      authorName: `Guest ${BOB.slice(0, 4)}`,
+      text: 'what time?',
+      deleted: false,
+    });
+    expect(orphan?.replyTo).toMatchObject({ authorName: null, text: '' });
+  });
+
+  it('matches a mention as a whole name, ignoring case', () => {
+    const pattern = mentionPattern('Ada L.');
+    expect(pattern.test('hi @ada l. how are you')).toBe(true);
+    expect(pattern.test('mail ada@ada l.')).toBe(false);
+    expect(pattern.test('@Ada L.x')).toBe(false);
+  });
+});
