@@ -13,11 +13,6 @@ import type { EventStore } from './event-store.ts';
 /** Distributes the types over the union, so each event type keeps its own payload. */
 type Draft<E> = E extends KafkyEvent ? Omit<E, 'id' | 'room' | 'author' | 'ts'> : never;
 
-/** What the sync engine must hear about besides events: which rooms to follow. */
-export interface RoomFollower {
-  follow(room: RoomId): void;
-}
-
 /**
  * The write side: each command checks what it may do against the read models, turns
  * the intent into events, appends them with their projections in one transaction, and
@@ -29,7 +24,6 @@ export class Commands {
     private readonly db: KafkyDb,
     private readonly bus: EventBus,
     private readonly author: AuthorId,
-    private readonly sync: RoomFollower,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -112,7 +106,6 @@ export class Commands {
       { type: 'room.created', v: 1, payload: { name: name.trim() } },
       ...(await this.nameDraft()),
     ]);
-    this.sync.follow(room);
     return room;
   }
 
@@ -128,7 +121,6 @@ export class Commands {
       { type: 'member.joined', v: 1, payload: {} },
       ...(await this.nameDraft()),
     ]);
-    this.sync.follow(room);
   }
 
   async leaveRoom(room: RoomId): Promise<void> {

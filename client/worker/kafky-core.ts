@@ -63,13 +63,17 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     createSocket: options.createSocket,
     agent: options.agent ?? 'kafky-web',
   });
-  // The sync engine is an eager subscriber: an event stored here is pushed at once.
-  bus.subscribe('eager', (event) =>
-    event.author === author && event.seq === undefined ? sync.flush() : undefined,
-  );
+  // The sync engine is an eager subscriber: an event stored here is pushed at once, and a
+  // room just opened or joined is followed at once. Through the bus, this also works for
+  // events written by another tab's core when tabs run their own (no SharedWorker).
+  bus.subscribe('eager', (event) => {
+    if (event.author !== author || event.seq !== undefined) return;
+    if (event.type === 'room.created' || event.type === 'member.joined') sync.follow(event.room);
+    return sync.flush();
+  });
   options.network?.addEventListener('online', () => sync.setNetwork(true));
   options.network?.addEventListener('offline', () => sync.setNetwork(false));
-  const commands = new Commands(store, db, bus, author, sync, options.now);
+  const commands = new Commands(store, db, bus, author, options.now);
   // A first-time user lands in a room they can use at once.
   if (firstStart) await commands.joinRoom(DEFAULT_ROOM);
   let connection: StatusSource = sync;
