@@ -52,6 +52,23 @@ export interface MessageView {
   error?: { code: ErrorCode; message: string };
 }
 
+/**
+ * Which part of a room's history a view shows: the latest messages (and new ones as
+ * they come), or the messages around one message (for scrolling far up, or a jump).
+ */
+export type TimelineWindow =
+  | { kind: 'latest'; limit: number }
+  | { kind: 'around'; anchor: EventId; before: number; after: number };
+
+/** A window of a room's history, oldest first, and whether there is more either side. */
+export interface TimelineView {
+  messages: MessageView[];
+  hasOlder: boolean;
+  hasNewer: boolean;
+  /** False when an `around` anchor is not held here: the view shows the latest instead. */
+  anchored: boolean;
+}
+
 /** A room in the room list. */
 export interface RoomSummary {
   room: RoomId;
@@ -80,6 +97,17 @@ export interface RoomView {
   members: MemberView[];
   /** The reader's read position: the last message read, if any. */
   readThrough: EventId | null;
+}
+
+/**
+ * A room's ephemeral activity: who is typing and who is online, from the relay's
+ * signals. Never stored; empty while the browser is not connected.
+ */
+export interface ActivityView {
+  /** Who is typing in the room now, by name, in the order they started; never the reader. */
+  typing: string[];
+  /** Who is in the room with Kafky open and connected right now, the reader included. */
+  online: MemberView[];
 }
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';
@@ -125,6 +153,11 @@ export interface KafkyApi {
   /** Joins a room (from an invite link): from now on this browser syncs it. */
   joinRoom(room: RoomId): Promise<void>;
   leaveRoom(room: RoomId): Promise<void>;
+  /**
+   * Tells the room the reader is typing (`true`, repeated every few seconds while they
+   * type) or stopped (`false`). Ephemeral: stored nowhere, dropped when not connected.
+   */
+  setTyping(room: RoomId, active: boolean): Promise<void>;
 
   // Queries.
   getProfile(): Promise<ProfileView>;
@@ -135,10 +168,18 @@ export interface KafkyApi {
     limit: number,
     listener: Listener<MessageView[]>,
   ): Promise<SubscriptionId>;
+  /** A window of a room's history that follows every change inside it. */
+  watchTimeline(
+    room: RoomId,
+    window: TimelineWindow,
+    listener: Listener<TimelineView>,
+  ): Promise<SubscriptionId>;
   watchRooms(listener: Listener<RoomSummary[]>): Promise<SubscriptionId>;
   watchRoom(room: RoomId, listener: Listener<RoomView>): Promise<SubscriptionId>;
   watchProfile(listener: Listener<ProfileView>): Promise<SubscriptionId>;
   watchConnection(listener: Listener<ConnectionView>): Promise<SubscriptionId>;
+  /** Who is typing and who is online in a room, as it changes. */
+  watchActivity(room: RoomId, listener: Listener<ActivityView>): Promise<SubscriptionId>;
   /** Every event of the bus's chosen emit, as it happens. */
   onEvent(emit: Emit, listener: Listener<BusEvent>): Promise<SubscriptionId>;
   unsubscribe(id: SubscriptionId): Promise<void>;

@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { EventId, RoomId } from '../../shared/ids.ts';
-import type { MessageView, ProfileView, RoomView } from '../api.ts';
+import type { MessageView, ProfileView, RoomView, TimelineView, TimelineWindow } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import {
   messageSelector,
@@ -13,8 +13,15 @@ import {
 import { messageListStyles } from './message-list-styles.ts';
 import { WatchController } from './watch-controller.ts';
 
-/** How many of the latest messages are on screen; paging older ones in comes later. */
-const WINDOW = 200;
+/**
+ * How much history is in the DOM: the latest messages, or a window around the part the
+ * reader scrolled (or jumped) to. Scrolling near an edge moves the window, so a room of
+ * 100,000 messages costs what a room of a few hundred does.
+ */
+const LATEST: TimelineWindow = { kind: 'latest', limit: 150 };
+const PAGE = 100;
+/** How close to an edge, in pixels, counts as reaching it. */
+const EDGE = 300;
 
 /** Asks the composer to answer a message; the app passes it on. */
 export class ReplyEvent extends Event {
@@ -30,18 +37,25 @@ export class KafkyMessageList extends LitElement {
     room: {},
     active: { state: true },
     notice: { state: true },
+    window: { state: true },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
   /** The message being edited, reacted to or deleted, and how. */
   declare active: { id: EventId; mode: NonNullable<ItemMode> } | null;
   declare notice: string;
+  declare window: TimelineWindow;
 
-  private readonly messages = new WatchController<MessageView[]>(
+  private readonly timeline = new WatchController<TimelineView>(
     this,
-    (api, listener) => api.watchMessages(this.room, WINDOW, listener),
-    () => this.room,
+    (api, listener) => api.watchTimeline(this.room, this.window, listener),
+    () => `${this.room} ${JSON.stringify(this.window)}`,
+    // Moving the window within a room keeps the messages on screen until the new ones come.
+    (before, after) => before.split(' ')[0] === after.split(' ')[0],
   );
+  /** A message to keep in place on screen while the window moves, or to bring into view. */
+  private keep: { id: EventId; top: number } | null = null;
+  private reveal: EventId | null = null;
   private readonly roomView = new WatchController<RoomView>(
     this,
     (api, listener) => api.watchRoom(this.room, listener),
@@ -59,6 +73,11 @@ export class KafkyMessageList extends LitElement {
     super();
     this.active = null;
     this.notice = '';
+    this.window = LATEST;
+  }
+
+  private get messages(): MessageView[] | undefined {
+    return this.timeline.value?.messages;
   }
 
   override connectedCallback(): void {
@@ -75,9 +94,12 @@ export class KafkyMessageList extends LitElement {
     if (changed.has('room')) {
       this.active = null;
       this.stickToBottom = true;
+      this.window = LATEST;
     }
     const log = this.renderRoot.querySelector?.('[role="log"]');
-    if (log) this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    if (log && this.window.kind === 'latest') {
+      this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    }
     const view = this.roomView.value;
     if (view?.room === this.room && this.divider?.room !== this.room) {
       this.divider = { room: this.room, after: view.readThrough };
@@ -86,12 +108,27 @@ export class KafkyMessageList extends LitElement {
 
   override updated(): void {
     const log = this.renderRoot.querySelector('[role="log"]');
-    if (log && this.stickToBottom) log.scrollTop = log.scrollHeight;
+    if (!log) return;
+    // Wait for the moved window's own messages before putting the reader back.
+    if ((this.keep || this.reveal) && !this.timeline.fresh) return;
+    const kept = this.keep && this.item(this.keep.id);
+    if (this.keep) {
+      // The window moved under the reader: put the message they were looking at back.
+      if (kept) log.scrollTop += kept.getBoundingClientRect().top - this.keep.top;
+      this.keep = null;
+    } else if (this.reveal) {
+      const target = this.item(this.reveal);
+      if (target) this.highlight(target);
+      else this.notice = 'That message is not held in this browser.';
+      this.reveal = null;
+    } else if (this.window.kind === 'latest' && this.stickToBottom) {
+      log.scrollTop = log.scrollHeight;
+    }
     this.markRead();
   }
 
   override render() {
-    const messages = this.messages.value;
+    const messages = this.messages;
     const view = this.roomView.value;
     const mentionNames = view?.members.map((m) => m.name) ?? [];
     const ownName = this.profile.value?.name ?? null;
@@ -105,6 +142,11 @@ export class KafkyMessageList extends LitElement {
               ? html`<p class="note">No messages yet. Say hello!</p>`
               : nothing
         }
+        ${
+          this.timeline.value?.hasOlder
+            ? html`<p class="note">Scroll up for older messages</p>`
+            : nothing
+        }
         <ol>
           ${repeat(
             messages ?? [],
@@ -117,6 +159,13 @@ export class KafkyMessageList extends LitElement {
               }${renderMessage(m, this.context(m, mentionNames, ownName))}`,
           )}
         </ol>
+        ${
+          this.timeline.value?.hasNewer
+            ? html`<button type="button" class="quiet latest" @click=${this.toLatest}>
+                Jump to latest messages
+              </button>`
+            : nothing
+        }
       </section>
       <p class="notice" aria-live="polite">${this.notice}</p>
     `;
@@ -202,24 +251,66 @@ export class KafkyMessageList extends LitElement {
     (selector ? item?.querySelector<HTMLElement>(selector) : item)?.focus();
   }
 
+  private item(id: EventId): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>(messageSelector(id));
+  }
+
+  /** Brings a message into view, loading the history around it if it is far away. */
   private jumpTo(id: EventId): void {
-    const item = this.renderRoot.querySelector<HTMLElement>(messageSelector(id));
-    if (!item) {
-      this.notice = 'That message is further up than this view goes.';
+    const item = this.item(id);
+    if (item) {
+      this.highlight(item);
       return;
     }
+    this.reveal = id;
+    this.window = { kind: 'around', anchor: id, before: PAGE, after: PAGE };
+  }
+
+  private highlight(item: HTMLElement): void {
     item.scrollIntoView({ block: 'center' });
     item.focus();
     item.classList.add('highlight');
     setTimeout(() => item.classList.remove('highlight'), 2000);
   }
 
+  private readonly toLatest = (): void => {
+    this.window = LATEST;
+    this.stickToBottom = true;
+  };
+
+  /** Moves the window when the reader nears an edge that has more beyond it. */
+  private page(log: Element): void {
+    const view = this.timeline.value;
+    if (!view || this.keep || this.reveal) return;
+    const first = view.messages[0];
+    const last = view.messages.at(-1);
+    const nearTop = log.scrollTop < EDGE;
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < EDGE;
+    if (nearTop && view.hasOlder && first) {
+      this.moveWindow(first.id);
+    } else if (nearBottom && view.hasNewer && last) {
+      this.moveWindow(last.id);
+    } else if (nearBottom && !view.hasNewer && this.window.kind === 'around') {
+      // Back at the end of the history: follow new messages again.
+      if (last)
+        this.keep = { id: last.id, top: this.item(last.id)?.getBoundingClientRect().top ?? 0 };
+      this.window = LATEST;
+    }
+  }
+
+  private moveWindow(anchor: EventId): void {
+    const top = this.item(anchor)?.getBoundingClientRect().top ?? 0;
+    this.keep = { id: anchor, top };
+    this.window = { kind: 'around', anchor, before: PAGE, after: PAGE };
+  }
+
   /** Reading is looking: the latest message counts as read once it is on a visible screen. */
   private markRead(): void {
     const api = this.connection?.api;
-    const last = this.messages.value?.at(-1);
+    const last = this.messages?.at(-1);
     const view = this.roomView.value;
     if (!api || !last || !view?.joined || view.room !== this.room) return;
+    if (this.window.kind !== 'latest') return;
     if (document.visibilityState !== 'visible' || !this.stickToBottom) return;
     if (view.readThrough === last.id || this.lastMarked === last.id) return;
     this.lastMarked = last.id;
@@ -232,6 +323,7 @@ export class KafkyMessageList extends LitElement {
     const log = this.renderRoot.querySelector('[role="log"]');
     if (!log) return;
     this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    this.page(log);
     this.markRead();
   };
 

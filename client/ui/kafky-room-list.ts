@@ -4,6 +4,9 @@ import { LIMITS } from '../../shared/limits.ts';
 import type { RoomSummary } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { roomHref } from './routes.ts';
+
+/** Where the worker stops counting unread messages (see `UNREAD_MAX` in queries). */
+const UNREAD_MAX = 1000;
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
 
@@ -74,7 +77,7 @@ export class KafkyRoomList extends LitElement {
         ${
           r.unread > 0
             ? html`<span class="badge ${r.mentions > 0 ? 'mention' : ''}"
-                >${r.unread}<span class="visually-hidden">
+                >${r.unread >= UNREAD_MAX ? '999+' : r.unread}<span class="visually-hidden">
                   unread${r.mentions > 0 ? `, ${r.mentions} mentioning you` : ''}</span
                 ></span
               >`

@@ -11,6 +11,8 @@ type Host = ReactiveControllerHost & { connection?: WorkerConnection | undefined
  */
 export class WatchController<T> implements ReactiveController {
   value: T | undefined;
+  /** Whether `value` came for the current key (not kept over from the previous one). */
+  fresh = false;
   private current: { api: KafkyRemote; key: string; id: Promise<SubscriptionId> } | undefined;
   private connected = false;
 
@@ -18,6 +20,8 @@ export class WatchController<T> implements ReactiveController {
     private readonly host: Host,
     private readonly open: (api: KafkyRemote, listener: Listener<T>) => Promise<SubscriptionId>,
     private readonly key: () => string = () => '',
+    /** Whether the old value may stay on screen until the new key's first value arrives. */
+    private readonly keepWhileLoading: (oldKey: string, newKey: string) => boolean = () => false,
   ) {
     host.addController(this);
   }
@@ -41,17 +45,20 @@ export class WatchController<T> implements ReactiveController {
     const key = this.key();
     if (!this.connected || !api) return this.close();
     if (this.current?.api === api && this.current.key === key) return;
+    const keep = this.current !== undefined && this.keepWhileLoading(this.current.key, key);
     this.close();
     const current = { api, key } as NonNullable<typeof this.current>;
     const listener = proxy((value: T) => {
       if (this.current !== current) return;
       this.value = value;
+      this.fresh = true;
       this.host.requestUpdate();
     });
     current.id = this.open(api, listener);
     current.id.catch((error: unknown) => console.error('kafky: could not subscribe', error));
     this.current = current;
-    this.value = undefined;
+    this.fresh = false;
+    if (!keep) this.value = undefined;
   }
 
   private close(): void {

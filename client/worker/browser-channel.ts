@@ -1,4 +1,6 @@
+import { isAuthorId, isRoomId, type RoomId } from '../../shared/index.ts';
 import type { BusEvent, ConnectionStatus, Emit } from '../api.ts';
+import type { ActivityState, RoomActivity } from './activity.ts';
 import type { EventBus } from './bus.ts';
 
 /** The part of BroadcastChannel used here, so tests can link two cores in memory. */
@@ -13,7 +15,16 @@ export interface ChannelLike {
 type ChannelMessage =
   | { kind: 'bus'; emit: Emit; event: BusEvent }
   | { kind: 'status'; status: ConnectionStatus }
-  | { kind: 'status?' };
+  | { kind: 'status?' }
+  /** A follower's typing signal, for the leader's socket. */
+  | { kind: 'typing'; room: RoomId; active: boolean }
+  /** A room's typing and presence at the leader, for the followers to mirror. */
+  | { kind: 'activity'; room: RoomId; activity: RoomActivity };
+
+/** Where typing signals go out: the socket's owner. */
+export interface TypingSink {
+  sendTyping(room: RoomId, active: boolean): void;
+}
 
 /** Where the connection status comes from: the socket's owner. */
 export interface StatusSource {
@@ -28,14 +39,19 @@ const EMITS: readonly Emit[] = ['eager', 'kafked'];
  * browsers without SharedWorker, where each tab runs its own core and one of them (the
  * leader) owns the socket. The buses become one: every emit on any core reaches every
  * core, so a follower's eager event nudges the leader to push, and the leader's KAFKED
- * emits reach every tab. The leader's connection status is mirrored to the followers.
- * IndexedDB is shared anyway, and Dexie's live queries see other workers' writes.
+ * emits reach every tab. The leader's connection status is mirrored to the followers,
+ * and so is its typing and presence state (see `shareActivity`), while a follower's
+ * typing signals go out through the leader's socket. IndexedDB is shared anyway, and
+ * Dexie's live queries see other workers' writes.
  */
 export class BrowserChannel implements StatusSource {
   private relaying = false;
   private remoteStatus: ConnectionStatus = 'connecting';
   private leader: StatusSource | null = null;
   private stopLeader: (() => void) | undefined;
+  private typingSink: TypingSink | null = null;
+  private activity: ActivityState | null = null;
+  private stopActivity: (() => void) | undefined;
   private readonly listeners = new Set<(status: ConnectionStatus) => void>();
   private readonly stopBus: (() => void)[];
 
@@ -70,9 +86,34 @@ export class BrowserChannel implements StatusSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** This core won the election: its socket's status is now the browser's. */
-  lead(source: StatusSource): void {
+  /**
+   * Mirrors typing and presence: the leader's changes go to every follower, and a
+   * follower's `activity` copies the leader's. Call it right after construction.
+   */
+  shareActivity(activity: ActivityState): void {
+    this.stopActivity?.();
+    this.activity = activity;
+    this.stopActivity = activity.onChange((room) => {
+      // A follower's changes are the leader's, mirrored: not sent back.
+      if (this.leader) this.postActivity(room);
+    });
+  }
+
+  /** Sends a typing signal through whichever core owns the socket. */
+  setTyping(room: RoomId, active: boolean): void {
+    if (this.typingSink) this.typingSink.sendTyping(room, active);
+    else if (!this.leader) this.post({ kind: 'typing', room, active });
+  }
+
+  /**
+   * This core won the election: its socket's status is now the browser's, and typing
+   * signals from every tab go out through `typing`.
+   */
+  lead(source: StatusSource, typing?: TypingSink): void {
     this.leader = source;
+    this.typingSink = typing ?? null;
+    // What it mirrored of the last leader is not what its own socket will say.
+    this.activity?.clear();
     this.stopLeader = source.onStatus((status) => {
       this.post({ kind: 'status', status });
       this.notify();
@@ -84,6 +125,7 @@ export class BrowserChannel implements StatusSource {
   close(): void {
     for (const stop of this.stopBus) stop();
     this.stopLeader?.();
+    this.stopActivity?.();
     this.channel.onmessage = null;
     this.channel.close();
   }
@@ -102,12 +144,33 @@ export class BrowserChannel implements StatusSource {
       case 'status':
         if (this.leader) return;
         this.remoteStatus = message.status;
+        // Without the leader's socket no one is known to type or be online any more.
+        if (message.status !== 'online') this.activity?.clear();
         this.notify();
         return;
       case 'status?':
-        if (this.leader) this.post({ kind: 'status', status: this.leader.status });
+        if (!this.leader) return;
+        this.post({ kind: 'status', status: this.leader.status });
+        for (const room of this.activity?.activeRooms() ?? []) this.postActivity(room);
+        return;
+      case 'typing':
+        if (!isRoomId(message.room) || typeof message.active !== 'boolean') {
+          throw new Error('a malformed typing signal');
+        }
+        this.typingSink?.sendTyping(message.room, message.active);
+        return;
+      case 'activity':
+        if (this.leader || !this.activity) return;
+        if (!isRoomId(message.room) || !isRoomActivity(message.activity)) {
+          throw new Error('a malformed activity update');
+        }
+        this.activity.load(message.room, message.activity);
         return;
     }
+  }
+
+  private postActivity(room: RoomId): void {
+    if (this.activity) this.post({ kind: 'activity', room, activity: this.activity.get(room) });
   }
 
   private notify(): void {
@@ -121,4 +184,17 @@ export class BrowserChannel implements StatusSource {
       this.log.warn('kafky: could not reach the other tabs', error);
     }
   }
+}
+
+function isRoomActivity(value: unknown): value is RoomActivity {
+  const { typing, online } = (value ?? {}) as Partial<Record<keyof RoomActivity, unknown>>;
+  return (
+    Array.isArray(online) &&
+    online.every(isAuthorId) &&
+    Array.isArray(typing) &&
+    typing.every(
+      (t: { author?: unknown; ttl?: unknown } | null) =>
+        isAuthorId(t?.author) && typeof t?.ttl === 'number' && Number.isFinite(t.ttl),
+    )
+  );
 }

@@ -81,6 +81,49 @@ describe('Queries', () => {
     expect(orphan?.replyTo).toMatchObject({ authorName: null, text: '' });
   });
 
+  it('reads windows of a long history: the latest, or around one message', async () => {
+    const { db, store } = await freshStore();
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      sequenced(messageEvent(`m${i}`, BOB), i + 1),
+    );
+    for (let i = 0; i < events.length; i += 250) {
+      await store.applyRemote(ROOM, events.slice(i, i + 250));
+    }
+    const queries = new Queries(db, ALICE);
+    const texts = (view: { messages: { text: string }[] }) => view.messages.map((m) => m.text);
+
+    const latest = await queries.timeline(ROOM, { kind: 'latest', limit: 3 });
+    expect(texts(latest)).toEqual(['m997', 'm998', 'm999']);
+    expect(latest).toMatchObject({ hasOlder: true, hasNewer: false, anchored: true });
+
+    const around = await queries.timeline(ROOM, {
+      kind: 'around',
+      anchor: events[500]!.id,
+      before: 2,
+      after: 3,
+    });
+    expect(texts(around)).toEqual(['m498', 'm499', 'm500', 'm501', 'm502']);
+    expect(around).toMatchObject({ hasOlder: true, hasNewer: true, anchored: true });
+
+    const start = await queries.timeline(ROOM, {
+      kind: 'around',
+      anchor: events[1]!.id,
+      before: 5,
+      after: 2,
+    });
+    expect(texts(start)).toEqual(['m0', 'm1', 'm2']);
+    expect(start).toMatchObject({ hasOlder: false, hasNewer: true });
+
+    const unknown = await queries.timeline(ROOM, {
+      kind: 'around',
+      anchor: '01ARZ3NDEKTSV4RRFFQ69G5FAV' as KafkyEvent['id'],
+      before: 1,
+      after: 1,
+    });
+    expect(texts(unknown)).toEqual(['m998', 'm999']);
+    expect(unknown.anchored).toBe(false);
+  });
+
   it('matches a mention as a whole name, ignoring case', () => {
     const pattern = mentionPattern('Ada L.');
     expect(pattern.test('hi @ada l. how are you')).toBe(true);

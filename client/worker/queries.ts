@@ -7,10 +7,14 @@ import type {
   ReactionView,
   RoomSummary,
   RoomView,
+  TimelineView,
+  TimelineWindow,
 } from '../api.ts';
 import type { KafkyDb, MemberRow, MessageRow, SortKey } from './db.ts';
 
 const PREVIEW_CHARS = 140;
+/** Unread counts stop here; the UI shows more as "999+". */
+export const UNREAD_MAX = 1000;
 
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
 export class Queries {
@@ -23,6 +27,53 @@ export class Queries {
   async messages(room: RoomId, limit: number): Promise<MessageView[]> {
     const rows = await this.range(room).reverse().limit(limit).toArray();
     rows.reverse();
+    return this.views(room, rows);
+  }
+
+  /**
+   * A window of a room's history. Each side is read with one bounded index range (one
+   * row more than asked, to know whether there is more), so the cost does not grow with
+   * the room's length.
+   */
+  async timeline(room: RoomId, window: TimelineWindow): Promise<TimelineView> {
+    const anchor = window.kind === 'around' ? await this.db.messages.get(window.anchor) : undefined;
+    if (window.kind === 'latest' || !anchor || anchor.room !== room) {
+      const limit = window.kind === 'latest' ? window.limit : window.before + window.after;
+      const rows = await this.range(room)
+        .reverse()
+        .limit(limit + 1)
+        .toArray();
+      const hasOlder = rows.length > limit;
+      const shown = rows.slice(0, limit).reverse();
+      return {
+        messages: await this.views(room, shown),
+        hasOlder,
+        hasNewer: false,
+        anchored: window.kind === 'latest',
+      };
+    }
+    const key = [room, anchor.section, anchor.n];
+    const older = await this.db.messages
+      .where('[room+section+n]')
+      .between([room, 0, -Infinity], key, true, false)
+      .reverse()
+      .limit(window.before + 1)
+      .toArray();
+    const newer = await this.db.messages
+      .where('[room+section+n]')
+      .between(key, [room, 1, Infinity], true, true)
+      .limit(window.after + 1)
+      .toArray();
+    const rows = [...older.slice(0, window.before).reverse(), ...newer.slice(0, window.after)];
+    return {
+      messages: await this.views(room, rows),
+      hasOlder: older.length > window.before,
+      hasNewer: newer.length > window.after,
+      anchored: true,
+    };
+  }
+
+  private async views(room: RoomId, rows: MessageRow[]): Promise<MessageView[]> {
     const names = await this.names(room);
     const quoted = new Map<EventId, MessageRow | undefined>();
     const targets = [...new Set(rows.flatMap((row) => (row.replyTo ? [row.replyTo] : [])))];
@@ -115,6 +166,8 @@ export class Queries {
       .where('[room+section+n]')
       .between([room, after.section, after.n], [room, 1, Infinity], false, true)
       .filter((row) => row.author !== this.me && !row.deleted)
+      // Past this many the list says "999+": counting a room's whole history is not worth it.
+      .limit(UNREAD_MAX)
       .toArray();
     const mention = myName ? mentionPattern(myName) : null;
     return {

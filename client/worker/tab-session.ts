@@ -12,6 +12,8 @@ import type {
   RoomSummary,
   RoomView,
   SubscriptionId,
+  TimelineView,
+  TimelineWindow,
 } from '../api.ts';
 import type { KafkyCore } from './kafky-core.ts';
 
@@ -84,6 +86,11 @@ export class TabSession implements KafkyApi {
   async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
     const { queries } = await this.core;
     return this.live(() => queries.messages(room, limit), listener);
+  }
+
+  async watchTimeline(room: RoomId, window: TimelineWindow, listener: Listener<TimelineView>) {
+    const { queries } = await this.core;
+    return this.live(() => queries.timeline(room, window), listener);
   }
 
   async watchRooms(listener: Listener<RoomSummary[]>) {

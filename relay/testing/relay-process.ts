@@ -45,7 +45,9 @@ export interface RelayOptions {
 
 const LISTENING = /^Kafky relay listening on (http:\/\/\S+?)\/?$/m;
 const MAX_OUTPUT = 256 * 1024;
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+// Node with tsx's loader in the same process, as `npm run relay` runs it: the tsx command
+// would run the relay in a child and SIGKILL it if it answers SIGTERM slower than 60 ms.
+const NODE_ARGS = ['--import', 'tsx'];
 
 /** Relays still running, killed if this process exits without stopping them. */
 const live = new Set<ChildProcess>();
@@ -54,7 +56,7 @@ process.on('exit', () => {
 });
 
 /**
- * The relay CLI (`tsx relay/main.ts`) run as a separate process, as in production, on a
+ * The relay CLI (`node --import tsx relay/main.ts`) run as a separate process, as in production, on a
  * SQLite file in a fresh temporary directory. It keeps its port across restarts, so pages
  * that were connected to it can reconnect to the same address.
  */
@@ -141,10 +143,10 @@ export class RelayProcess {
       ...['--db', this.dbFile, '--static', staticDir ?? 'none'],
       ...(this.#options.args ?? []),
     ];
-    this.#log(`$ tsx ${args.join(' ')}\n`);
+    this.#log(`$ node ${[...NODE_ARGS, ...args].join(' ')}\n`);
 
-    // Its own process group: tsx runs the relay in a child process, and kill() must kill both.
-    const child = spawn(TSX, args, {
+    // Its own process group, so kill() also takes anything the relay may have started.
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.#options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -200,7 +202,7 @@ export class RelayProcess {
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
         fail(`it exited (${describeExit({ code, signal })}) before listening.`);
-      const onError = (error: Error) => fail(`could not run ${TSX}: ${error.message}`);
+      const onError = (error: Error) => fail(`could not run the relay: ${error.message}`);
       const timer = setTimeout(
         () => fail(`it did not say it was listening within ${timeoutMs / 1000} s.`),
         timeoutMs,
@@ -226,7 +228,7 @@ export class RelayProcess {
     const exited = this.#exited;
     if (!child || !exited) return this.#lastExit ?? { code: null, signal: null };
     const timeoutMs = this.#options.stopTimeoutMs ?? 10_000;
-    // To tsx only: it passes the signal on to the relay and exits with the relay's status.
+    // The relay drains and exits 0 on SIGTERM (see relay/main.ts).
     child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

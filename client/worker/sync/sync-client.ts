@@ -2,12 +2,14 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   parseRelayFrame,
+  type AuthorId,
   type ClientMessage,
   type EventId,
   type RelayMessage,
   type RoomId,
 } from '../../../shared/index.ts';
 import type { ConnectionStatus } from '../../api.ts';
+import type { ActivityState } from '../activity.ts';
 import type { EventBus } from '../bus.ts';
 import type { StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
@@ -33,6 +35,10 @@ export interface SyncOptions {
   bus: EventBus;
   createSocket: (url: string) => SocketLike;
   agent?: string;
+  /** Who this browser writes as: named in hello, for typing signals and presence. */
+  author?: AuthorId;
+  /** Where the relay's typing and presence signals go; they are ignored without one. */
+  activity?: ActivityState;
   backoff?: Backoff;
   /** How long to wait for `welcome` before giving up on a socket. */
   helloTimeoutMs?: number;
@@ -60,6 +66,8 @@ export class SyncClient {
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   /** Pushed on this socket and not yet acknowledged, with its room: not sent again until it drops. */
   private readonly inFlight = new Map<EventId, RoomId>();
+  /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
+  private readonly subscribed = new Set<RoomId>();
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -106,6 +114,15 @@ export class SyncClient {
         this.send({ type: 'subscribe', room, after: state?.cursor ?? 0 });
       })
       .catch((error: unknown) => this.log.error('kafky: could not follow a room', error));
+  }
+
+  /**
+   * Tells a room this browser is typing, or stopped. Ephemeral: when not connected, or
+   * not subscribed to the room yet, it is dropped, not queued.
+   */
+  sendTyping(room: RoomId, active: boolean): void {
+    if (!this.welcomed || !this.subscribed.has(room)) return;
+    this.send({ type: 'typing', room, active });
   }
 
   /**
@@ -202,6 +219,7 @@ export class SyncClient {
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         agent: this.options.agent ?? 'kafky',
+        ...(this.options.author ? { author: this.options.author } : {}),
       });
       this.helloTimer = setTimeout(
         () => socket.close(4001, 'no welcome'),
@@ -215,7 +233,7 @@ export class SyncClient {
         return;
       }
       this.frames = this.frames
-        .then(() => this.handleFrame(data))
+        .then(() => this.handleFrame(data, socket))
         .catch((error: unknown) => this.log.error('kafky: could not handle a relay frame', error));
     };
     socket.onclose = () => {
@@ -236,6 +254,9 @@ export class SyncClient {
     this.socket = null;
     this.welcomed = false;
     this.inFlight.clear();
+    this.subscribed.clear();
+    // Who types and who is online was only true while the relay kept saying so.
+    this.options.activity?.clear();
     this.setStatus('offline');
   }
 
@@ -245,7 +266,7 @@ export class SyncClient {
     this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
   }
 
-  private async handleFrame(text: string): Promise<void> {
+  private async handleFrame(text: string, from: SocketLike): Promise<void> {
     const parsed = parseRelayFrame(text);
     if (!parsed.ok) {
       this.log.warn(
@@ -254,10 +275,10 @@ export class SyncClient {
       );
       return;
     }
-    await this.handle(parsed.value);
+    await this.handle(parsed.value, from);
   }
 
-  private async handle(message: RelayMessage): Promise<void> {
+  private async handle(message: RelayMessage, from: SocketLike): Promise<void> {
     const { store, bus } = this.options;
     switch (message.type) {
       case 'welcome': {
@@ -294,6 +315,15 @@ export class SyncClient {
       }
       case 'caught-up':
         return;
+      // Signals still queued from a socket that has dropped since say nothing about now.
+      case 'typing':
+        if (from === this.socket) {
+          this.options.activity?.typing(message.room, message.author, message.ttl);
+        }
+        return;
+      case 'presence':
+        if (from === this.socket) this.options.activity?.presence(message.room, message.online);
+        return;
       case 'error':
         this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
         return;
@@ -320,7 +350,9 @@ export class SyncClient {
   }
 
   private send(message: ClientMessage): void {
-    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket?.readyState !== OPEN) return;
+    this.socket.send(JSON.stringify(message));
+    if (message.type === 'subscribe') this.subscribed.add(message.room);
   }
 
   private setStatus(status: ConnectionStatus): void {

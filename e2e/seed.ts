@@ -1,0 +1,77 @@
+import { WebSocket } from 'ws';
+import {
+  PROTOCOL_VERSION,
+  newEventId,
+  type AuthorId,
+  type EventId,
+  type KafkyEvent,
+  type RelayMessage,
+  type RoomId,
+} from '../shared/index.ts';
+import type { RelayProcess } from './relay-process.ts';
+
+export const SEED_AUTHOR = 'seed-bot-0001' as AuthorId;
+
+/**
+ * Writes events into a room through the relay's own protocol, as a fast client would,
+ * and resolves once every one is acknowledged: a long history without a browser typing it.
+ */
+export async function seedRoom(
+  relay: RelayProcess,
+  room: RoomId,
+  events: readonly KafkyEvent[],
+): Promise<void> {
+  const socket = new WebSocket(relay.url.replace(/^http/, 'ws') + '/sync');
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  let acked = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as RelayMessage;
+      if (message.type === 'ack') acked += message.acks.length;
+      if (message.type === 'error' || message.type === 'rejected') {
+        reject(new Error(`seeding failed: ${JSON.stringify(message)}`));
+      }
+      if (acked >= events.length) resolve();
+    });
+    socket.once('close', () => reject(new Error('the relay closed the seeding socket')));
+  });
+  socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, agent: 'e2e-seed' }));
+  for (let i = 0; i < events.length; i += 100) {
+    socket.send(JSON.stringify({ type: 'push', events: events.slice(i, i + 100) }));
+  }
+  try {
+    await done;
+  } finally {
+    socket.removeAllListeners('close');
+    socket.close();
+  }
+}
+
+/** `count` messages by the seed author, "history #0" first. */
+export function history(room: RoomId, count: number, start = Date.now() - count * 1000) {
+  return Array.from({ length: count }, (_, i): KafkyEvent => ({
+    id: newEventId(start + i * 1000),
+    type: 'message.sent',
+    v: 1,
+    room,
+    author: SEED_AUTHOR,
+    ts: start + i * 1000,
+    payload: { text: `history #${i}` },
+  }));
+}
+
+/** A message answering `target`. */
+export function replyTo(room: RoomId, target: EventId, text: string): KafkyEvent {
+  return {
+    id: newEventId(),
+    type: 'message.sent',
+    v: 1,
+    room,
+    author: SEED_AUTHOR,
+    ts: Date.now(),
+    payload: { text, replyTo: target },
+  };
+}
