@@ -41,6 +41,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['shared/**/*.test.ts', 'client/**/*.test.ts', 'relay/**/*.test.ts'],
+    include: [
+      'shared/**/*.test.ts',
+      'client/**/*.test.ts',
+      'relay/**/*.test.ts',
+      'e2e/**/*.test.ts',
+    ],
   },
 });

@@ -69,6 +69,17 @@ export interface TimelineView {
   anchored: boolean;
 }
 
+/** A message found by search, with what the result list shows of it. */
+export interface SearchHit {
+  id: EventId;
+  room: RoomId;
+  roomName: string;
+  authorName: string;
+  /** A one-line plain preview of the text. */
+  text: string;
+  ts: number;
+}
+
 /** A room in the room list. */
 export interface RoomSummary {
   room: RoomId;
@@ -161,6 +172,10 @@ export interface KafkyApi {
 
   // Queries.
   getProfile(): Promise<ProfileView>;
+  /** Messages in the rooms held here that contain every word of `query` (the last as a prefix), newest first. */
+  search(query: string, limit: number): Promise<SearchHit[]>;
+  /** One message as a search result or a notification shows it; null if not held here. */
+  getMessageSummary(id: EventId): Promise<SearchHit | null>;
 
   // Subscriptions: the listener is called at once with the current value, then on each change.
   watchMessages(

@@ -1,9 +1,16 @@
+import { startNotifications } from './tab/notifications.ts';
 import { connectToWorker } from './tab/worker-connection.ts';
+import { messageHref } from './ui/routes.ts';
 import './ui/kafky-app.ts';
 
 const app = document.querySelector('kafky-app');
 if (app) {
-  app.connection = connectToWorker((message) => (app.fatal = message));
+  const connection = connectToWorker((message) => (app.fatal = message));
+  app.connection = connection;
+  startNotifications(connection.api, {
+    currentRoom: () => app.room,
+    open: (room, message) => (location.hash = messageHref(room, message)),
+  }).catch((error: unknown) => console.warn('kafky: no notifications', error));
 }
 
 // The service worker (built by vite-plugin-pwa) keeps the app shell for offline use.

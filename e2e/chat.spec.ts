@@ -206,3 +206,63 @@ test('Shift+Enter writes a new line; Enter sends; formatting shows', async ({ br
   const link = item.getByRole('link', { name: 'https://example.com/docs' });
   await expect(link).toHaveAttribute('rel', /noopener/);
 });
+
+test('search finds messages in every room held here and opens them in place', async ({
+  browser,
+  relay,
+}) => {
+  const a = await openChat(await browser.newContext(), relay);
+  await send(a, 'Lunch at the Élan café?');
+  await a.getByRole('button', { name: 'New room' }).click();
+  await a.getByRole('textbox', { name: 'Room name' }).fill('Work');
+  await a.getByRole('button', { name: 'Create room' }).click();
+  await expect(a.getByRole('heading', { name: 'Work' })).toBeVisible();
+  await send(a, 'After lunch: the release');
+  await send(a, 'Nothing to see');
+
+  const search = a.getByRole('searchbox', { name: 'Search messages' });
+  await search.fill('lunch');
+  const results = a.getByRole('list', { name: 'Search results' }).getByRole('link');
+  await expect(results).toHaveText([/After lunch: the release/, /Lunch at the Élan café\?/]);
+  await search.fill('elan caf');
+  await expect(results).toHaveText([/in lobby\s+Lunch at the Élan café\?/]);
+  await results.first().click();
+  await expect(a.getByRole('heading', { name: 'lobby' })).toBeVisible();
+  await expect(messageItem(a, 'Lunch at the Élan café?')).toBeFocused();
+  await expect(search).toHaveValue('');
+});
+
+test('a mention elsewhere raises a desktop notification that opens the message', async ({
+  browser,
+  relay,
+}) => {
+  const bobContext = await browser.newContext();
+  await bobContext.grantPermissions(['notifications']);
+  // Headless Chromium shows no notifications: record what the page asks for.
+  await bobContext.addInitScript(() => {
+    const shown: { title: string; body: string }[] = [];
+    (window as unknown as { shownNotifications: typeof shown }).shownNotifications = shown;
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body ?? '' });
+      }
+    }
+    Object.defineProperty(window, 'Notification', { value: Recorded });
+  });
+  const b = await openChat(bobContext, relay);
+  await setName(b, 'Bob');
+  await b.getByRole('button', { name: 'New room' }).click();
+  await b.getByRole('textbox', { name: 'Room name' }).fill('Quiet room');
+  await b.getByRole('button', { name: 'Create room' }).click();
+  await expect(b.getByRole('heading', { name: 'Quiet room' })).toBeVisible();
+
+  const a = await openChat(await browser.newContext(), relay);
+  await setName(a, 'Alice');
+  await send(a, 'No mention here');
+  await send(a, 'Hey @Bob, look at this');
+  const shown = () =>
+    b.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications);
+  await expect.poll(shown).toEqual([{ title: 'Alice in lobby', body: 'Hey @Bob, look at this' }]);
+});

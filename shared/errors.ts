@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'storage_failed',
   'storage_full',
   'internal',
+  'not_subscribed',
+  'no_author',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

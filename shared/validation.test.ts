@@ -59,8 +59,11 @@ describe('parseClientFrame', () => {
   it('parses each client message type', () => {
     const frames = [
       { type: 'hello', protocol: PROTOCOL_VERSION },
+      { type: 'hello', protocol: PROTOCOL_VERSION, author: 'p8Zk2xQm7RtY' },
       { type: 'subscribe', room: 'lobby', after: 0 },
       { type: 'push', events: [message('hi')] },
+      { type: 'typing', room: 'lobby', active: true },
+      { type: 'typing', room: 'lobby', active: false },
     ];
     for (const frame of frames) {
       const result = parseClientFrame(JSON.stringify(frame));
@@ -77,6 +80,10 @@ describe('parseClientFrame', () => {
     ['{"type":"hello","protocol":"1"}', 'invalid_message'],
     ['{"type":"subscribe","room":"lobby","after":-1}', 'invalid_message'],
     ['{"type":"push","events":[]}', 'invalid_message'],
+    ['{"type":"hello","protocol":1,"author":"short"}', 'invalid_message'],
+    ['{"type":"typing","room":"lobby"}', 'invalid_message'],
+    ['{"type":"typing","room":"lobby","active":1}', 'invalid_message'],
+    ['{"type":"typing","room":"lobby","active":true,"ttl":5}', 'invalid_message'],
   ])('refuses %s with %s', (text, code) => {
     const result = parseClientFrame(text);
     expect(result.ok).toBe(false);
@@ -110,5 +117,19 @@ describe('parseRelayFrame', () => {
     expect(parseRelayFrame(JSON.stringify(good)).ok).toBe(true);
     const bad = { type: 'events', room: 'lobby', events: [{ ...event, seq: 0 }] };
     expect(parseRelayFrame(JSON.stringify(bad)).ok).toBe(false);
+  });
+
+  it('parses typing and presence signals and refuses malformed ones', () => {
+    const typing = { type: 'typing', room: 'lobby', author: 'p8Zk2xQm7RtY', ttl: 6000 };
+    expect(parseRelayFrame(JSON.stringify(typing))).toEqual({ ok: true, value: typing });
+    expect(parseRelayFrame(JSON.stringify({ ...typing, ttl: 0 })).ok).toBe(true);
+    expect(parseRelayFrame(JSON.stringify({ ...typing, ttl: -1 })).ok).toBe(false);
+    expect(parseRelayFrame(JSON.stringify({ ...typing, active: true })).ok).toBe(false);
+    const presence = { type: 'presence', room: 'lobby', online: ['p8Zk2xQm7RtY', 'q9Al3yRn8SuZ'] };
+    expect(parseRelayFrame(JSON.stringify(presence))).toEqual({ ok: true, value: presence });
+    expect(parseRelayFrame(JSON.stringify({ ...presence, online: [] })).ok).toBe(true);
+    const twice = { ...presence, online: ['p8Zk2xQm7RtY', 'p8Zk2xQm7RtY'] };
+    expect(parseRelayFrame(JSON.stringify(twice)).ok).toBe(false);
+    expect(parseRelayFrame(JSON.stringify({ ...presence, online: ['bad id'] })).ok).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { DEFAULT_ROOM, type RoomId } from '../../shared/ids.ts';
+import { DEFAULT_ROOM, type EventId, type RoomId } from '../../shared/ids.ts';
 import type { RoomSummary } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-composer.ts';
@@ -9,7 +9,9 @@ import './kafky-message-list.ts';
 import './kafky-profile.ts';
 import './kafky-room-header.ts';
 import './kafky-room-list.ts';
-import { roomFromHash } from './routes.ts';
+import './kafky-typing-indicator.ts';
+import { routeFromHash } from './routes.ts';
+import './kafky-search.ts';
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
 
@@ -18,11 +20,14 @@ export class KafkyApp extends LitElement {
   static override properties = {
     connection: { attribute: false },
     room: { state: true },
+    target: { state: true },
     fatal: { state: true },
     roomsOpen: { state: true },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
+  /** A message the URL points at (from search or a link), to bring into view. */
+  declare target: EventId | null;
   declare fatal: string | null;
   /** On narrow screens the room list is a panel that opens over the conversation. */
   declare roomsOpen: boolean;
@@ -34,7 +39,9 @@ export class KafkyApp extends LitElement {
 
   constructor() {
     super();
-    this.room = roomFromHash(location.hash) ?? DEFAULT_ROOM;
+    const route = routeFromHash(location.hash);
+    this.room = route?.room ?? DEFAULT_ROOM;
+    this.target = route?.message ?? null;
     this.fatal = null;
     this.roomsOpen = false;
   }
@@ -56,7 +63,7 @@ export class KafkyApp extends LitElement {
     // Opening an invite link is joining the room it names.
     if (rooms && this.connection && this.joining !== this.room) {
       const known = rooms.some((r) => r.room === this.room);
-      if (!known && roomFromHash(location.hash) === this.room) {
+      if (!known && routeFromHash(location.hash)?.room === this.room) {
         this.joining = this.room;
         this.connection.api
           .joinRoom(this.room)
@@ -79,11 +86,19 @@ export class KafkyApp extends LitElement {
         </button>
         <h1>Kafky</h1>
         <kafky-connection-status .connection=${this.connection}></kafky-connection-status>
+        ${
+          'Notification' in window && Notification.permission === 'default'
+            ? html`<button type="button" class="quiet" @click=${this.askNotifications}>
+                Enable notifications
+              </button>`
+            : nothing
+        }
         <kafky-profile .connection=${this.connection}></kafky-profile>
       </header>
       ${this.fatal ? html`<p role="alert" class="fatal">${this.fatal}</p>` : nothing}
       <div class="body">
         <aside id="sidebar" class=${this.roomsOpen ? 'open' : ''}>
+          <kafky-search .connection=${this.connection}></kafky-search>
           <kafky-room-list .connection=${this.connection} .room=${this.room}></kafky-room-list>
         </aside>
         <main @kafky-reply=${this.onReply}>
@@ -91,12 +106,24 @@ export class KafkyApp extends LitElement {
           <kafky-message-list
             .connection=${this.connection}
             .room=${this.room}
+            .target=${this.target}
           ></kafky-message-list>
+          <kafky-typing-indicator
+            .connection=${this.connection}
+            .room=${this.room}
+          ></kafky-typing-indicator>
           <kafky-composer .connection=${this.connection} .room=${this.room}></kafky-composer>
         </main>
       </div>
     `;
   }
+
+  private readonly askNotifications = (): void => {
+    Notification.requestPermission().then(
+      () => this.requestUpdate(),
+      (error: unknown) => console.warn('kafky: notifications not allowed', error),
+    );
+  };
 
   private readonly onReply = (event: ReplyEvent): void => {
     const composer = this.renderRoot.querySelector('kafky-composer');
@@ -106,7 +133,9 @@ export class KafkyApp extends LitElement {
   };
 
   private readonly onHashChange = (): void => {
-    this.room = roomFromHash(location.hash) ?? DEFAULT_ROOM;
+    const route = routeFromHash(location.hash);
+    this.room = route?.room ?? DEFAULT_ROOM;
+    this.target = route?.message ?? null;
     this.roomsOpen = false;
   };
 

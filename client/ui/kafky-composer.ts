@@ -5,6 +5,7 @@ import type { MessageView } from '../api.ts';
 import { askForPersistentStorage } from '../tab/persistent-storage.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { shared } from './styles.ts';
+import { TYPING_IDLE_MS, TYPING_REPEAT_MS } from './typing.ts';
 
 /** Writes messages: Enter sends, Shift+Enter starts a new line. */
 export class KafkyComposer extends LitElement {
@@ -22,6 +23,10 @@ export class KafkyComposer extends LitElement {
 
   /** Sends handed to the worker and not yet stored. */
   private sending = 0;
+  /** The room this composer last told "typing", until it says it stopped. */
+  private typingIn: RoomId | null = null;
+  private typingSaidAt = 0;
+  private typingIdle: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     super();
@@ -35,6 +40,8 @@ export class KafkyComposer extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
+    // Typing belongs to its room too.
+    if (changed.has('room') && this.typingIn !== this.room) this.stopTyping();
     // A reply belongs to its room.
     if (changed.has('room') && changed.get('room') !== undefined) this.replyTo = null;
   }
@@ -45,6 +52,7 @@ export class KafkyComposer extends LitElement {
   }
 
   override disconnectedCallback(): void {
+    this.stopTyping();
     window.removeEventListener('beforeunload', this.onBeforeUnload);
     super.disconnectedCallback();
   }
@@ -91,6 +99,8 @@ export class KafkyComposer extends LitElement {
           enterkeyhint="send"
           aria-describedby="composer-error"
           @keydown=${this.onKeydown}
+          @input=${this.onInput}
+          @blur=${this.stopTyping}
         ></textarea>
         <button type="submit">Send</button>
       </form>
@@ -109,6 +119,41 @@ export class KafkyComposer extends LitElement {
     }
   };
 
+  /**
+   * Tells the room the reader is typing: at once, then again every few seconds while
+   * they go on (the signal expires on its own), and that they stopped once the text is
+   * empty or they pause. Sending and leaving the box also stop it.
+   */
+  private readonly onInput = (): void => {
+    clearTimeout(this.typingIdle);
+    if (!this.textarea?.value.trim()) {
+      this.stopTyping();
+      return;
+    }
+    const now = Date.now();
+    if (this.typingIn !== this.room || now - this.typingSaidAt >= TYPING_REPEAT_MS) {
+      this.typingIn = this.room;
+      this.typingSaidAt = now;
+      this.sayTyping(this.room, true);
+    }
+    this.typingIdle = setTimeout(this.stopTyping, TYPING_IDLE_MS);
+  };
+
+  private readonly stopTyping = (): void => {
+    clearTimeout(this.typingIdle);
+    const room = this.typingIn;
+    if (!room) return;
+    this.typingIn = null;
+    this.sayTyping(room, false);
+  };
+
+  private sayTyping(room: RoomId, active: boolean): void {
+    // Only a hint for the others, gone in seconds: a failure is not worth showing.
+    this.connection?.api
+      .setTyping(room, active)
+      .catch((error: unknown) => console.warn('kafky: could not send typing', error));
+  }
+
   private readonly onSubmit = (event: SubmitEvent): void => {
     event.preventDefault();
     void this.send();
@@ -120,6 +165,7 @@ export class KafkyComposer extends LitElement {
     if (!textarea || !text || !this.connection) return;
     // Clear at once: the message shows as pending straight away, from the local store.
     textarea.value = '';
+    this.stopTyping();
     textarea.focus();
     this.sending += 1;
     const reply = this.replyTo;

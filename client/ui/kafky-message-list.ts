@@ -38,6 +38,7 @@ export class KafkyMessageList extends LitElement {
     active: { state: true },
     notice: { state: true },
     window: { state: true },
+    target: { attribute: false },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
@@ -45,6 +46,8 @@ export class KafkyMessageList extends LitElement {
   declare active: { id: EventId; mode: NonNullable<ItemMode> } | null;
   declare notice: string;
   declare window: TimelineWindow;
+  /** A message to bring into view, from the URL. */
+  declare target: EventId | null;
 
   private readonly timeline = new WatchController<TimelineView>(
     this,
@@ -96,6 +99,7 @@ export class KafkyMessageList extends LitElement {
       this.stickToBottom = true;
       this.window = LATEST;
     }
+    if (changed.has('target') && this.target) this.jumpTo(this.target);
     const log = this.renderRoot.querySelector?.('[role="log"]');
     if (log && this.window.kind === 'latest') {
       this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;

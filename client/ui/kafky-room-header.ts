@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { RoomId } from '../../shared/ids.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import type { RoomView } from '../api.ts';
+import type { ActivityView, RoomView } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { inviteLink } from './routes.ts';
 import { shared } from './styles.ts';
@@ -28,6 +28,13 @@ export class KafkyRoomHeader extends LitElement {
     () => this.room,
   );
 
+  /** Who is online in the room now: ephemeral, from the relay's presence signals. */
+  readonly activity = new WatchController<ActivityView>(
+    this,
+    (api, listener) => api.watchActivity(this.room, listener),
+    () => this.room,
+  );
+
   constructor() {
     super();
     this.mode = 'idle';
@@ -44,10 +51,24 @@ export class KafkyRoomHeader extends LitElement {
         <span class="members" title=${names.join(', ')}
           >${view.members.length} ${view.members.length === 1 ? 'member' : 'members'}</span
         >
+        ${this.renderOnline()}
       </div>
       ${view.joined ? this.renderActions(view) : this.renderJoin()}
       <p aria-live="polite" class="notice">${this.notice}</p>
     `;
+  }
+
+  /** "2 online", with the names on hover and, for screen readers, in the text itself. */
+  private renderOnline() {
+    const online = this.activity.value?.online ?? [];
+    if (online.length === 0) return nothing;
+    const names = online.map((m) => (m.own ? `${m.name} (you)` : m.name)).join(', ');
+    return html`<span class="online" title=${names}
+      ><span class="dot" aria-hidden="true"></span>${online.length} online<span
+        class="visually-hidden"
+        >: ${names}</span
+      ></span
+    >`;
   }
 
   private renderActions(view: RoomView) {
@@ -161,6 +182,19 @@ export class KafkyRoomHeader extends LitElement {
       .members {
         color: var(--kafky-muted);
         font-size: 0.85rem;
+      }
+      .online {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.3rem;
+        color: var(--kafky-muted);
+        font-size: 0.85rem;
+      }
+      .online .dot {
+        width: 0.5rem;
+        height: 0.5rem;
+        border-radius: 50%;
+        background: var(--kafky-ok);
       }
       .actions,
       form {

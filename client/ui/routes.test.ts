@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RoomId } from '../../shared/ids.ts';
-import { inviteLink, roomFromHash, roomHref } from './routes.ts';
+import type { EventId, RoomId } from '../../shared/ids.ts';
+import { inviteLink, messageHref, roomFromHash, roomHref, routeFromHash } from './routes.ts';
 
 describe('routes', () => {
   it('round-trips a room through the fragment', () => {
@@ -9,6 +9,13 @@ describe('routes', () => {
     expect(inviteLink(room, 'https://chat.example/app?x=1')).toBe(
       'https://chat.example/app?x=1#/r/Ab_3-x',
     );
+  });
+
+  it('links to one message in its room', () => {
+    const room = 'room-1' as RoomId;
+    const id = '01ARZ3NDEKTSV4RRFFQ69G5FAV' as EventId;
+    expect(routeFromHash(messageHref(room, id))).toEqual({ room, message: id });
+    expect(routeFromHash(roomHref(room))).toEqual({ room, message: null });
   });
 
   it.each(['', '#', '#/r/', '#/r/has space', '#/r/a/b', '#/x/abc', `#/r/${'a'.repeat(65)}`])(

@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, isRoomId, type RoomId } from '../../shared/ids.ts';
+import { DEFAULT_ROOM, isEventId, isRoomId, type EventId, type RoomId } from '../../shared/ids.ts';
 
 /**
  * Where the app is: the room in the URL's fragment (`#/r/<room>`). The fragment never
@@ -8,10 +8,22 @@ export function roomHref(room: RoomId): string {
   return `#/r/${room}`;
 }
 
+/** A link to one message in its room (`#/r/<room>/<message>`), e.g. from search. */
+export function messageHref(room: RoomId, message: EventId): string {
+  return `${roomHref(room)}/${message}`;
+}
+
 export function roomFromHash(hash: string): RoomId | null {
-  const match = /^#\/r\/([^/?#]+)$/.exec(hash);
+  return routeFromHash(hash)?.room ?? null;
+}
+
+export function routeFromHash(hash: string): { room: RoomId; message: EventId | null } | null {
+  const match = /^#\/r\/([^/?#]+)(?:\/([^/?#]+))?$/.exec(hash);
   const room = match?.[1] ? decodeURIComponent(match[1]) : null;
-  return isRoomId(room) ? room : null;
+  if (!isRoomId(room)) return null;
+  const message = match?.[2] ?? null;
+  if (message !== null && !isEventId(message)) return null;
+  return { room, message };
 }
 
 /** The link to share: opening it in another browser joins the room. */

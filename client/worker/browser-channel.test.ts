@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RoomId } from '../../shared/index.ts';
 import type { BusEvent, ConnectionStatus } from '../api.ts';
-import { BrowserChannel, type StatusSource } from './browser-channel.ts';
+import { ActivityState } from './activity.ts';
+import { BrowserChannel, type StatusSource, type TypingSink } from './browser-channel.ts';
 import { EventBus } from './bus.ts';
-import { messageEvent } from './test-helpers.ts';
+import { ALICE, BOB, ROOM, messageEvent } from './test-helpers.ts';
 
 let opened: BrowserChannel[] = [];
 let names = 0;
@@ -15,8 +17,18 @@ function join() {
   bus.subscribe('eager', (e) => void seen.push(['eager', e]));
   bus.subscribe('kafked', (e) => void seen.push(['kafked', e]));
   const channel = new BrowserChannel(new BroadcastChannel(name), bus);
+  const activity = new ActivityState();
+  channel.shareActivity(activity);
   opened.push(channel);
-  return { bus, seen, channel };
+  return { bus, seen, channel, activity };
+}
+
+/** The leader's socket, as far as typing goes: records what it was asked to send. */
+class FakeTypingSink implements TypingSink {
+  sent: [RoomId, boolean][] = [];
+  sendTyping(room: RoomId, active: boolean) {
+    this.sent.push([room, active]);
+  }
 }
 
 class FakeSocketOwner implements StatusSource {
@@ -89,6 +101,98 @@ describe('BrowserChannel', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(a.seen).toEqual([]);
     expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it("sends every tab's typing signals through the leader's socket", async () => {
+    name = `kafky-test-${++names}`;
+    const leader = join();
+    const follower = join();
+    const other = join();
+    const sink = new FakeTypingSink();
+    leader.channel.lead(new FakeSocketOwner(), sink);
+    leader.channel.setTyping(ROOM, true);
+    follower.channel.setTyping(ROOM, true);
+    other.channel.setTyping(ROOM, false);
+    await vi.waitFor(() => expect(sink.sent).toHaveLength(3));
+    // The leader's own goes straight to the socket, before the others arrive.
+    expect(sink.sent[0]).toEqual([ROOM, true]);
+    expect(sink.sent.slice(1)).toEqual(
+      expect.arrayContaining([
+        [ROOM, true],
+        [ROOM, false],
+      ]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.sent).toHaveLength(3);
+  });
+
+  it("mirrors the leader's typing and presence to every follower, and clears it when the socket drops", async () => {
+    name = `kafky-test-${++names}`;
+    const leader = join();
+    const early = join();
+    const socket = new FakeSocketOwner();
+    leader.channel.lead(socket, new FakeTypingSink());
+    socket.set('online');
+    await vi.waitFor(() => expect(early.channel.status).toBe('online'));
+
+    leader.activity.presence(ROOM, [ALICE, BOB]);
+    leader.activity.typing(ROOM, BOB, 6000);
+    await vi.waitFor(() => expect(early.activity.get(ROOM).typing).toHaveLength(1));
+    expect(early.activity.get(ROOM)).toMatchObject({
+      online: [ALICE, BOB],
+      typing: [{ author: BOB }],
+    });
+
+    const late = join();
+    await vi.waitFor(() => expect(late.activity.get(ROOM).online).toEqual([ALICE, BOB]));
+    expect(late.activity.get(ROOM).typing.map((t) => t.author)).toEqual([BOB]);
+
+    leader.activity.typing(ROOM, BOB, 0);
+    await vi.waitFor(() => expect(late.activity.get(ROOM).typing).toEqual([]));
+    expect(early.activity.get(ROOM).typing).toEqual([]);
+
+    // A follower's state is the leader's mirrored: nothing of it goes back.
+    early.activity.presence(ROOM, [BOB]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(leader.activity.get(ROOM).online).toEqual([ALICE, BOB]);
+    expect(late.activity.get(ROOM).online).toEqual([ALICE, BOB]);
+
+    socket.set('offline');
+    await vi.waitFor(() => expect(late.activity.get(ROOM).online).toEqual([]));
+    expect(early.activity.get(ROOM).online).toEqual([]);
+  });
+
+  it('starts a new leader from nothing, whatever it mirrored of the last one', async () => {
+    name = `kafky-test-${++names}`;
+    const first = join();
+    const second = join();
+    first.channel.lead(new FakeSocketOwner(), new FakeTypingSink());
+    first.activity.presence(ROOM, [ALICE, BOB]);
+    await vi.waitFor(() => expect(second.activity.get(ROOM).online).toEqual([ALICE, BOB]));
+    first.channel.close();
+    opened.splice(opened.indexOf(first.channel), 1);
+    second.channel.lead(new FakeSocketOwner(), new FakeTypingSink());
+    expect(second.activity.get(ROOM)).toEqual({ typing: [], online: [] });
+  });
+
+  it('ignores a malformed typing or activity message from another tab', async () => {
+    name = `kafky-test-${++names}`;
+    const leader = join();
+    const follower = join();
+    const sink = new FakeTypingSink();
+    leader.channel.lead(new FakeSocketOwner(), sink);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const stranger = new BroadcastChannel(name);
+    stranger.postMessage({ kind: 'typing', room: 'bad room', active: true });
+    stranger.postMessage({ kind: 'typing', room: ROOM, active: 'yes' });
+    stranger.postMessage({ kind: 'activity', room: ROOM, activity: { typing: 'x', online: [] } });
+    stranger.postMessage({ kind: 'activity', room: ROOM, activity: { typing: [], online: [1] } });
+    stranger.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.sent).toEqual([]);
+    expect(follower.activity.get(ROOM)).toEqual({ typing: [], online: [] });
+    expect(warn).toHaveBeenCalledTimes(4);
     warn.mockRestore();
   });
 });

@@ -154,10 +154,11 @@ export class BrowserChannel implements StatusSource {
         for (const room of this.activity?.activeRooms() ?? []) this.postActivity(room);
         return;
       case 'typing':
+        if (!this.typingSink) return;
         if (!isRoomId(message.room) || typeof message.active !== 'boolean') {
           throw new Error('a malformed typing signal');
         }
-        this.typingSink?.sendTyping(message.room, message.active);
+        this.typingSink.sendTyping(message.room, message.active);
         return;
       case 'activity':
         if (this.leader || !this.activity) return;

@@ -68,6 +68,8 @@ export interface MessageRow extends SortKey {
   edited: boolean;
   deleted: boolean;
   reactions: ReactionRow[];
+  /** Search keys of the current text (none once deleted): see `searchWords`. */
+  words: string[];
 }
 
 /** Who is who in a room: each field is set by the latest event of its kind. */
@@ -150,5 +152,7 @@ export function openDb(name = 'kafky'): KafkyDb {
     roomViews: '&room',
     reads: '[room+author]',
   });
+  // Local search: every word of every message, as a multi-entry index.
+  db.version(4).stores({ messages: '&id, [room+section+n], *words' });
   return db;
 }

@@ -135,6 +135,23 @@ describe('EventStore: a new relay epoch', () => {
   });
 });
 
+describe('EventStore: own events queued again after a new epoch', () => {
+  it('are never drafts: an edit or a delete must follow as new events', async () => {
+    const { store } = await freshStore();
+    await store.setMeta('author', ALICE);
+    await store.adoptEpoch('old');
+    const sent = messageEvent('published');
+    await store.appendLocal(sent);
+    await store.claimForPush([sent.id]);
+    await store.applyAcks([{ id: sent.id, room: ROOM, seq: 1, rts: 1 }]);
+    await store.adoptEpoch('new');
+    expect((await store.outbox(ROOM, 10)).map((e) => e.id)).toEqual([sent.id]);
+    // Others hold it as it was: rewriting it in place would make them disagree for ever.
+    expect(await store.reviseDraft(sent.id, { text: 'rewritten' })).toBe(false);
+    expect(await store.reviseDraft(sent.id, null)).toBe(false);
+  });
+});
+
 describe('EventStore: per-room outbox queues', () => {
   it('keeps one ordered queue per room', async () => {
     const { store } = await freshStore();

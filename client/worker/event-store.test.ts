@@ -40,6 +40,7 @@ describe('EventStore', () => {
       {
         name: 'quota',
         version: 1,
+        types: ['message.sent'],
         apply: () => Promise.reject(new DOMException('quota reached', 'QuotaExceededError')),
       },
     ]);
@@ -54,7 +55,12 @@ describe('EventStore', () => {
     const { db } = await freshStore();
     const { EventStore } = await import('./event-store.ts');
     const failing = new EventStore(db, [
-      { name: 'boom', version: 1, apply: () => Promise.reject(new Error('boom')) },
+      {
+        name: 'boom',
+        version: 1,
+        types: ['message.sent'],
+        apply: () => Promise.reject(new Error('boom')),
+      },
     ]);
     await expect(failing.appendLocal(messageEvent('x'))).rejects.toMatchObject({
       code: 'storage_failed',

@@ -17,7 +17,13 @@ import {
   type RoomState,
   type StoredEvent,
 } from './db.ts';
-import { compareSortKeys, sortKey, stripStorage, type Projector } from './projectors/projector.ts';
+import {
+  compareSortKeys,
+  sortKey,
+  stripStorage,
+  type ProjectedEvent,
+  type Projector,
+} from './projectors/projector.ts';
 
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
@@ -26,6 +32,8 @@ export interface Applied {
   /** Own events the relay has now sequenced. */
   confirmed: StoredEvent[];
 }
+
+const REBUILD_CHUNK = 1000;
 
 /**
  * This browser's log and read models. Every write appends or updates events and runs
@@ -143,19 +151,31 @@ export class EventStore {
   async applyRemote(room: RoomId, events: readonly SequencedEvent[]): Promise<Applied> {
     return this.write(async () => {
       const applied: Applied = { added: [], confirmed: [] };
-      for (const event of events) {
-        if (event.room !== room) continue;
-        const existing = await this.db.events.where('id').equals(event.id).first();
+      const inRoom = events.filter((event) => event.room === room);
+      // A catch-up page is hundreds of events: look them up, store and project them in
+      // bulk, so a long history costs a few requests per page rather than per event.
+      const held = await this.db.events
+        .where('id')
+        .anyOf(inRoom.map((event) => event.id))
+        .toArray();
+      const known = new Map(held.map((event) => [event.id, event]));
+      const fresh: SequencedEvent[] = [];
+      for (const event of inRoom) {
+        const existing = known.get(event.id);
         if (!existing) {
-          const pos = await this.db.events.add({ ...event });
-          const stored: StoredEvent = { ...event, pos };
-          await this.project(stored);
-          applied.added.push(stored);
-        } else if (existing.seq === undefined) {
+          fresh.push(event);
+          known.set(event.id, { ...event, pos: -1 });
+        } else if (existing.seq === undefined && existing.pos !== -1) {
           // Our own event, stored by the relay but whose ack we never got.
           applied.confirmed.push(await this.confirm(existing, event.seq, event.rts));
         }
       }
+      const positions = await this.db.events.bulkAdd(
+        fresh.map((event) => ({ ...event })),
+        { allKeys: true },
+      );
+      applied.added = fresh.map((event, i) => ({ ...event, pos: positions[i]! }));
+      await this.projectMany(applied.added);
       await this.advanceCursor(room);
       return applied;
     });
@@ -262,7 +282,10 @@ export class EventStore {
       const unsequenced = sequenced.map(({ seq: _seq, rts: _rts, ...event }) => event);
       await this.db.events.bulkPut(unsequenced);
       const own = unsequenced.filter((e) => e.author === author && !e.rejected);
-      await this.db.outbox.bulkPut(own.map(({ id, room, pos, type }) => ({ id, room, pos, type })));
+      // Pushed before, so never a draft: an edit or a delete must follow as new events.
+      await this.db.outbox.bulkPut(
+        own.map(({ id, room, pos, type }) => ({ id, room, pos, type, pushed: true })),
+      );
       await this.db.rooms.toCollection().modify({ cursor: 0 });
       await this.rebuildInTransaction();
       return { changed: true, requeued: own.length };
@@ -321,7 +344,11 @@ export class EventStore {
     events.sort((a, b) =>
       a.room < b.room ? -1 : a.room > b.room ? 1 : compareSortKeys(sortKey(a), sortKey(b)),
     );
-    for (const event of events) await this.project(event);
+    // Every projector recomputes what an event touches from the log, so the events can
+    // go in bulk, a thousand at a time.
+    for (let i = 0; i < events.length; i += REBUILD_CHUNK) {
+      await this.projectMany(events.slice(i, i + REBUILD_CHUNK));
+    }
   }
 
   /** Takes a dropped event out of the read models, by recomputing them without it. */
@@ -333,9 +360,18 @@ export class EventStore {
 
   /** Runs the projectors on an event whose type and schema this code knows. */
   private async project(event: StoredEvent): Promise<void> {
-    if (!checkEvent(stripStorage(event)).ok) return;
+    await this.projectMany([event]);
+  }
+
+  /** Runs the projectors on events whose type and schema this code knows, in order. */
+  private async projectMany(events: readonly StoredEvent[]): Promise<void> {
+    const known = events.filter((event) => checkEvent(stripStorage(event)).ok) as ProjectedEvent[];
+    if (known.length === 0) return;
     for (const projector of this.projectors) {
-      await projector.apply(this.db, event as Parameters<Projector['apply']>[1]);
+      const mine = known.filter((event) => projector.types.includes(event.type));
+      if (mine.length === 0) continue;
+      if (projector.applyMany) await projector.applyMany(this.db, mine);
+      else for (const event of mine) await projector.apply(this.db, event);
     }
   }
 

@@ -1,4 +1,5 @@
-import { DEFAULT_ROOM, type AuthorId } from '../../shared/index.ts';
+import { DEFAULT_ROOM, type AuthorId, type RoomId } from '../../shared/index.ts';
+import { ActivityState } from './activity.ts';
 import { BrowserChannel, type ChannelLike, type StatusSource } from './browser-channel.ts';
 import { EventBus } from './bus.ts';
 import { Commands } from './commands.ts';
@@ -43,6 +44,10 @@ export interface KafkyCore {
   sync: SyncClient;
   /** The browser's connection status, wherever the socket lives. */
   connection: StatusSource;
+  /** Who is typing and who is online, per room: in memory only, wherever the socket lives. */
+  activity: ActivityState;
+  /** Tells a room this browser is typing or stopped, through whichever core has the socket. */
+  setTyping(room: RoomId, active: boolean): void;
   commands: Commands;
   queries: Queries;
   close(): void;
@@ -56,12 +61,15 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const author = await store.author();
   const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
+  const activity = new ActivityState(options.now);
   const sync = new SyncClient({
     url: options.syncUrl,
     store,
     bus,
     createSocket: options.createSocket,
     agent: options.agent ?? 'kafky-web',
+    author,
+    activity,
   });
   // The sync engine is an eager subscriber: an event stored here is pushed at once, and a
   // room just opened or joined is followed at once. Through the bus, this also works for
@@ -81,6 +89,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const resign = new AbortController();
   if (options.election) {
     const elected = new BrowserChannel(options.election.channel, bus);
+    elected.shareActivity(activity);
     channel = elected;
     connection = elected;
     // Granted when no other tab's core holds it: then this one takes over the socket and
@@ -91,7 +100,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     );
     options.election.locks
       .request(LEADER_LOCK, { signal: resign.signal }, async () => {
-        elected.lead(sync);
+        elected.lead(sync, sync);
         sync.start();
         await resigned;
       })
@@ -109,6 +118,11 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     bus,
     sync,
     connection,
+    activity,
+    setTyping(room, active) {
+      if (channel) channel.setTyping(room, active);
+      else sync.sendTyping(room, active);
+    },
     commands,
     queries: new Queries(db, author),
     close() {

@@ -124,6 +124,43 @@ describe('Queries', () => {
     expect(unknown.anchored).toBe(false);
   });
 
+  it('searches the rooms held here by words, newest first, the last word as a prefix', async () => {
+    const { db, store } = await freshStore();
+    const other = 'other-room' as KafkyEvent['room'];
+    await store.join(other);
+    await store.applyRemote(ROOM, [
+      sequenced({ ...messageEvent('The Élan of the team'), ts: 1 }, 1),
+      sequenced({ ...messageEvent('team lunch at noon', BOB), ts: 3 }, 2),
+      sequenced({ ...messageEvent('nothing here'), ts: 4 }, 3),
+    ]);
+    const deleted = messageEvent('team secret');
+    await store.applyRemote(other, [
+      sequenced({ ...messageEvent('the team in another room', ALICE, other), ts: 2 }, 1),
+      sequenced({ ...deleted, room: other }, 2),
+      sequenced(
+        {
+          ...messageEvent('x', ALICE, other),
+          type: 'message.deleted',
+          payload: { target: deleted.id },
+        },
+        3,
+      ),
+    ]);
+    const queries = new Queries(db, ALICE);
+    const texts = async (q: string) => (await queries.search(q, 10)).map((h) => h.text);
+    expect(await texts('team')).toEqual([
+      'team lunch at noon',
+      'the team in another room',
+      'The Élan of the team',
+    ]);
+    expect(await texts('elan TE')).toEqual(['The Élan of the team']);
+    expect(await texts('lun')).toEqual(['team lunch at noon']);
+    expect(await texts('secret')).toEqual([]);
+    expect(await texts('  ')).toEqual([]);
+    const [hit] = await queries.search('another', 10);
+    expect(hit).toMatchObject({ room: other, roomName: other, authorName: 'Guest alic' });
+  });
+
   it('matches a mention as a whole name, ignoring case', () => {
     const pattern = mentionPattern('Ada L.');
     expect(pattern.test('hi @ada l. how are you')).toBe(true);

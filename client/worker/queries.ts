@@ -7,12 +7,16 @@ import type {
   ReactionView,
   RoomSummary,
   RoomView,
+  SearchHit,
   TimelineView,
   TimelineWindow,
 } from '../api.ts';
 import type { KafkyDb, MemberRow, MessageRow, SortKey } from './db.ts';
+import { searchWords } from './search-words.ts';
 
 const PREVIEW_CHARS = 140;
+/** Candidates a search looks at, at most, before ranking the newest first. */
+const SEARCH_SCAN_MAX = 2000;
 /** Unread counts stop here; the UI shows more as "999+". */
 export const UNREAD_MAX = 1000;
 
@@ -109,6 +113,65 @@ export class Queries {
       }),
     );
     return summaries;
+  }
+
+  /**
+   * Local search through the word index: the longest word of the query picks candidates
+   * by prefix, then each must hold every word (the last one as a prefix, as one types).
+   */
+  async search(query: string, limit: number): Promise<SearchHit[]> {
+    const terms = searchWords(query);
+    if (terms.length === 0) return [];
+    const probe = terms.reduce((a, b) => (b.length > a.length ? b : a));
+    const last = terms.length - 1;
+    const rows = await this.db.messages
+      .where('words')
+      .startsWith(probe)
+      .distinct()
+      .filter(
+        (row) =>
+          !row.deleted &&
+          terms.every((term, i) =>
+            i === last ? row.words.some((w) => w.startsWith(term)) : row.words.includes(term),
+          ),
+      )
+      .limit(SEARCH_SCAN_MAX)
+      .toArray();
+    const joined = new Set(
+      (await this.db.rooms.toArray()).filter((r) => !r.left).map((r) => r.room),
+    );
+    const hits = rows
+      .filter((row) => joined.has(row.room))
+      .sort((a, b) => b.ts - a.ts)
+      .slice(0, limit);
+    const byRoom = new Map<RoomId, Map<AuthorId, string>>();
+    const roomNames = new Map<RoomId, string>();
+    for (const room of new Set(hits.map((h) => h.room))) {
+      byRoom.set(room, await this.names(room));
+      roomNames.set(room, (await this.db.roomViews.get(room))?.name ?? room);
+    }
+    return hits.map((row) => ({
+      id: row.id,
+      room: row.room,
+      roomName: roomNames.get(row.room)!,
+      authorName: byRoom.get(row.room)?.get(row.author) ?? fallbackName(row.author),
+      text: preview(row.text),
+      ts: row.ts,
+    }));
+  }
+
+  async summary(id: EventId): Promise<SearchHit | null> {
+    const row = await this.db.messages.get(id);
+    if (!row) return null;
+    const names = await this.names(row.room);
+    return {
+      id: row.id,
+      room: row.room,
+      roomName: (await this.db.roomViews.get(row.room))?.name ?? row.room,
+      authorName: names.get(row.author) ?? fallbackName(row.author),
+      text: row.deleted ? 'message deleted' : preview(row.text),
+      ts: row.ts,
+    };
   }
 
   async room(room: RoomId): Promise<RoomView> {

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_ROOM } from '../../shared/index.ts';
-import type { BusEvent, ConnectionView, MessageView, ProfileView } from '../api.ts';
+import { DEFAULT_ROOM, type AuthorId } from '../../shared/index.ts';
+import type { ActivityView, BusEvent, ConnectionView, MessageView, ProfileView } from '../api.ts';
 import { startCore } from './kafky-core.ts';
 import { TabSession } from './tab-session.ts';
 
@@ -86,6 +86,36 @@ describe('TabSession', () => {
     await expect(api.sendMessage(DEFAULT_ROOM, '   ')).rejects.toMatchObject({
       code: 'invalid_event',
     });
+    core.close();
+  });
+
+  it("shows who is typing and who is online by name, leaving out the reader's own typing", async () => {
+    const { core, api } = await session();
+    const bob = 'bob-00000' as AuthorId;
+    const views: ActivityView[] = [];
+    await api.setDisplayName('Ada');
+    await api.watchActivity(DEFAULT_ROOM, (view) => void views.push(view));
+    await vi.waitFor(() => expect(views).toEqual([{ typing: [], online: [] }]));
+
+    core.activity.presence(DEFAULT_ROOM, [core.author, bob]);
+    core.activity.typing(DEFAULT_ROOM, core.author, 6000);
+    core.activity.typing(DEFAULT_ROOM, bob, 6000);
+    await vi.waitFor(() => expect(views.at(-1)?.typing).toEqual(['Guest bob-']));
+    expect(views.at(-1)?.online).toEqual([
+      { author: core.author, name: 'Ada', own: true },
+      { author: bob, name: 'Guest bob-', own: false },
+    ]);
+    const count = views.length;
+    // Renewing a signal, or another room's activity, shows nothing new.
+    core.activity.typing(DEFAULT_ROOM, bob, 6000);
+    core.activity.typing('elsewhere' as never, bob, 6000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(views).toHaveLength(count);
+
+    core.activity.clear();
+    await vi.waitFor(() => expect(views.at(-1)).toEqual({ typing: [], online: [] }));
+    // Not connected: a typing signal goes nowhere, quietly.
+    await expect(api.setTyping(DEFAULT_ROOM, true)).resolves.toBeUndefined();
     core.close();
   });
 });

@@ -1,7 +1,8 @@
 import { releaseProxy } from 'comlink';
 import { liveQuery } from 'dexie';
-import type { EventId, RoomId } from '../../shared/index.ts';
+import type { AuthorId, EventId, RoomId } from '../../shared/index.ts';
 import type {
+  ActivityView,
   BusEvent,
   ConnectionView,
   Emit,
@@ -15,6 +16,7 @@ import type {
   TimelineView,
   TimelineWindow,
 } from '../api.ts';
+import { activityView, roomNames } from './activity.ts';
 import type { KafkyCore } from './kafky-core.ts';
 
 let nextSubscription = 1;
@@ -79,8 +81,20 @@ export class TabSession implements KafkyApi {
     return (await this.core).commands.leaveRoom(room);
   }
 
+  async setTyping(room: RoomId, active: boolean) {
+    (await this.core).setTyping(room, active);
+  }
+
   async getProfile() {
     return (await this.core).queries.profile();
+  }
+
+  async search(query: string, limit: number) {
+    return (await this.core).queries.search(query, limit);
+  }
+
+  async getMessageSummary(id: EventId) {
+    return (await this.core).queries.summary(id);
   }
 
   async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
@@ -123,6 +137,35 @@ export class TabSession implements KafkyApi {
     return this.track(() => {
       stopStatus();
       counts.unsubscribe();
+    }, listener);
+  }
+
+  async watchActivity(room: RoomId, listener: Listener<ActivityView>) {
+    const { db, author, activity } = await this.core;
+    let names: Map<AuthorId, string> | undefined;
+    let last = '';
+    const send = () => {
+      if (!names) return;
+      const view = activityView(activity.get(room), names, author);
+      // A renewed typing signal changes nothing the tab shows.
+      const key = JSON.stringify(view);
+      if (key === last) return;
+      last = key;
+      this.deliver(listener, view);
+    };
+    const stopActivity = activity.onChange((changed) => {
+      if (changed === room) send();
+    });
+    const members = liveQuery(() => roomNames(db, room)).subscribe({
+      next: (value) => {
+        names = value;
+        send();
+      },
+      error: (error: unknown) => this.log.error('kafky: member names failed', error),
+    });
+    return this.track(() => {
+      stopActivity();
+      members.unsubscribe();
     }, listener);
   }
 

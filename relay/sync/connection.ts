@@ -6,6 +6,7 @@ import {
   parseClientFrame,
   toKafkyError,
   type AnyEvent,
+  type AuthorId,
   type ConnectionId,
   type ErrorCode,
   type Push,
@@ -16,6 +17,19 @@ import type { Hub, Subscription } from './hub.ts';
 import type { RelaySocket } from './socket.ts';
 
 const CLOSE_INTERNAL_ERROR = 1011;
+const TYPING_WINDOW_MS = 1000;
+
+/** Where a connection's typing signals for one room stand, for the rate limit. */
+interface TypingState {
+  /** When the current one-second window began. */
+  window: number;
+  /** `active: true` signals passed on in that window. */
+  count: number;
+  /** The last state passed on to the room. */
+  active: boolean;
+  /** A start held back by the limit, to pass on when the window ends. */
+  deferred?: ReturnType<typeof setTimeout>;
+}
 
 /**
  * One client's socket: the protocol's state machine. Every entry point catches what it
@@ -23,6 +37,12 @@ const CLOSE_INTERNAL_ERROR = 1011;
  */
 export class Connection {
   readonly subscriptions = new Map<RoomId, Subscription>();
+  /**
+   * Who this connection speaks for, from its first `hello`; null if it did not say.
+   * Taken on trust until issue 6 has clients prove it.
+   */
+  author: AuthorId | null = null;
+  private readonly typing = new Map<RoomId, TypingState>();
   private greeted = false;
   private open = true;
   private readonly helloTimer: ReturnType<typeof setTimeout>;
@@ -63,7 +83,7 @@ export class Connection {
         return;
       }
       const message = parsed.value;
-      if (message.type === 'hello') return this.hello(message.protocol);
+      if (message.type === 'hello') return this.hello(message.protocol, message.author);
       if (!this.greeted) {
         this.error('not_ready', 'send hello first', true);
         this.close(CLOSE_CODES.protocolError, 'hello expected');
@@ -71,6 +91,7 @@ export class Connection {
       }
       if (message.type === 'subscribe')
         return this.hub.subscribe(this, message.room, message.after);
+      if (message.type === 'typing') return this.typingSignal(message.room, message.active);
       this.push(message);
     } catch (error) {
       this.fail(error);
@@ -82,7 +103,16 @@ export class Connection {
     if (!this.open) return;
     this.open = false;
     clearTimeout(this.helloTimer);
-    this.hub.detach(this);
+    for (const { deferred } of this.typing.values()) clearTimeout(deferred);
+    try {
+      this.hub.detach(this);
+    } catch (error) {
+      // Called from the socket's close callback: nothing may escape into it.
+      this.hub.logger.error('relay: could not detach a connection', {
+        connection: this.id,
+        error: toKafkyError(error).message,
+      });
+    }
   }
 
   close(code: number, reason: string): void {
@@ -116,7 +146,12 @@ export class Connection {
     this.error(failure.code, failure.message);
   }
 
-  private hello(protocol: number): void {
+  /** Whether the last typing signal this connection passed on to `room` said "typing". */
+  isTypingIn(room: RoomId): boolean {
+    return this.typing.get(room)?.active === true;
+  }
+
+  private hello(protocol: number, author: AuthorId | undefined): void {
     if (protocol !== PROTOCOL_VERSION) {
       this.error(
         'protocol_mismatch',
@@ -127,6 +162,8 @@ export class Connection {
       return;
     }
     clearTimeout(this.helloTimer);
+    // A connection speaks for one author for its whole life: a later hello keeps the first.
+    if (!this.greeted) this.author = author ?? null;
     this.greeted = true;
     this.send({
       type: 'welcome',
@@ -135,6 +172,60 @@ export class Connection {
       connection: this.id,
       time: this.hub.time(),
     });
+  }
+
+  /**
+   * A typing signal, passed on to the room and never stored. Starts are limited to
+   * `hub.typingPerSecond` per room and second: the excess is dropped, except that the
+   * last one is passed on when the second is over, so a quick "type, send, type again"
+   * still shows. A stop cancels that and is passed on whenever it changes what the room
+   * last heard, so no one is shown typing for longer because of the limit.
+   */
+  private typingSignal(room: RoomId, active: boolean): void {
+    if (!this.author) {
+      this.error('no_author', 'name an author in hello to send typing signals');
+      return;
+    }
+    if (!this.subscriptions.has(room)) {
+      this.error('not_subscribed', `subscribe to room "${room}" before typing in it`);
+      return;
+    }
+    const now = this.hub.time();
+    const state = this.typing.get(room) ?? { window: now, count: 0, active: false };
+    this.typing.set(room, state);
+    clearTimeout(state.deferred);
+    state.deferred = undefined;
+    if (!active) {
+      if (!state.active) return;
+      state.active = false;
+      this.hub.typing(this, room, false);
+      return;
+    }
+    if (now - state.window >= TYPING_WINDOW_MS || now < state.window) {
+      state.window = now;
+      state.count = 0;
+    }
+    if (state.count >= this.hub.typingPerSecond) {
+      state.deferred = setTimeout(
+        () => {
+          state.deferred = undefined;
+          // The held-back start opens the next window.
+          state.window = this.hub.time();
+          state.count = 0;
+          // A timer's callback: nothing may escape it either.
+          try {
+            if (this.open && this.subscriptions.has(room)) this.typingSignal(room, true);
+          } catch (error) {
+            this.fail(error);
+          }
+        },
+        state.window + TYPING_WINDOW_MS - now,
+      );
+      return;
+    }
+    state.count += 1;
+    state.active = true;
+    this.hub.typing(this, room, true);
   }
 
   private push(message: Push): void {

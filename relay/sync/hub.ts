@@ -2,7 +2,9 @@ import {
   CLOSE_CODES,
   LIMITS,
   type AnyEvent,
+  type AuthorId,
   type ConnectionId,
+  type RelayMessage,
   type RoomId,
   type SequencedEvent,
 } from '../../shared/index.ts';
@@ -29,6 +31,10 @@ export interface HubOptions {
   helloTimeoutMs?: number;
   /** Catch-up pauses while a socket has more than this many bytes queued. */
   highWaterBytes?: number;
+  /** How long a typing signal lasts at the receivers unless renewed (ms). */
+  typingTtlMs?: number;
+  /** Typing signals passed on per connection, room and second; the excess is dropped. */
+  typingPerSecond?: number;
 }
 
 /**
@@ -41,10 +47,14 @@ export class Hub {
   readonly logger: RelayLogger;
   readonly helloTimeoutMs: number;
   readonly highWaterBytes: number;
+  readonly typingTtlMs: number;
+  readonly typingPerSecond: number;
   private readonly committer: Committer;
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
   private readonly heads = new Map<RoomId, number>();
+  /** Each room's online set as last announced, as a key, to announce only changes. */
+  private readonly announced = new Map<RoomId, string>();
   private readonly now: () => number;
 
   constructor(options: HubOptions) {
@@ -53,6 +63,8 @@ export class Hub {
     this.now = options.now ?? Date.now;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
+    this.typingTtlMs = options.typingTtlMs ?? 6000;
+    this.typingPerSecond = options.typingPerSecond ?? 2;
     this.committer = new Committer(this.log, this.now);
   }
 
@@ -64,10 +76,16 @@ export class Hub {
 
   detach(connection: Connection): void {
     this.connections.delete(connection);
+    const rooms = [...connection.subscriptions.keys()];
     for (const subscription of connection.subscriptions.values()) {
       this.rooms.get(subscription.room)?.delete(subscription);
     }
     connection.subscriptions.clear();
+    // Whoever leaves stops typing and, with their last connection, goes offline.
+    for (const room of rooms) {
+      if (connection.isTypingIn(room)) this.typing(connection, room, false);
+      this.announcePresence(room);
+    }
   }
 
   stats(): { connections: number } {
@@ -117,7 +135,56 @@ export class Hub {
     const members = this.rooms.get(room) ?? new Set();
     members.add(subscription);
     this.rooms.set(room, members);
+    this.announcePresence(room);
     this.catchUp(subscription).catch((error: unknown) => connection.fail(error));
+  }
+
+  /**
+   * Passes a typing signal on to the room's other live subscribers. Ephemeral: it is
+   * never stored, and a subscriber still catching up does not get it.
+   */
+  typing(from: Connection, room: RoomId, active: boolean): void {
+    const author = from.author;
+    if (!author) return;
+    const ttl = active ? this.typingTtlMs : 0;
+    for (const subscription of this.rooms.get(room) ?? []) {
+      if (!subscription.live || subscription.connection === from) continue;
+      this.signal(subscription.connection, { type: 'typing', room, author, ttl });
+    }
+  }
+
+  /** Every author with at least one connection subscribed to the room, each once, sorted. */
+  online(room: RoomId): AuthorId[] {
+    const authors = new Set<AuthorId>();
+    for (const { connection } of this.rooms.get(room) ?? []) {
+      if (connection.author) authors.add(connection.author);
+    }
+    return [...authors].sort();
+  }
+
+  /** Tells the room's live subscribers who is online, if that changed since last told. */
+  private announcePresence(room: RoomId): void {
+    const online = this.online(room);
+    const key = online.join(' ');
+    if ((this.announced.get(room) ?? '') === key) return;
+    if (key) this.announced.set(room, key);
+    else this.announced.delete(room);
+    for (const subscription of this.rooms.get(room) ?? []) {
+      if (subscription.live)
+        this.signal(subscription.connection, { type: 'presence', room, online });
+    }
+  }
+
+  /** Sends an ephemeral frame; one that cannot be sent is not worth failing anyone else. */
+  private signal(to: Connection, message: RelayMessage): void {
+    try {
+      to.send(message);
+    } catch (error) {
+      this.logger.warn('relay: could not send a signal', {
+        connection: to.id,
+        error: (error as Error).message,
+      });
+    }
   }
 
   private forward(from: Connection, room: RoomId, events: SequencedEvent[]): void {
@@ -161,6 +228,7 @@ export class Hub {
       if (subscription.cursor >= head) {
         subscription.live = true;
         connection.send({ type: 'caught-up', room, head: subscription.cursor });
+        connection.send({ type: 'presence', room, online: this.online(room) });
         return;
       }
       const page = await this.log.read(room, subscription.cursor, {

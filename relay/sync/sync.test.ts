@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLOSE_CODES, LIMITS } from '../../shared/index.ts';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { CLOSE_CODES, LIMITS, type AuthorId, type Hello } from '../../shared/index.ts';
 import { event, ROOM_A, ROOM_B } from '../log/event-log.contract.ts';
+import { MemoryEventLog } from '../log/memory-event-log.ts';
 import { startRelay, type RunningRelay } from '../server.ts';
-import { silentLogger } from './socket.ts';
+import { Hub } from './hub.ts';
+import { silentLogger, type RelaySocket } from './socket.ts';
 import { TestClient } from './test-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafky-sync-'));
@@ -23,7 +25,7 @@ async function relay(dbFile = join(dir, `relay-${++files}.sqlite`)) {
   return Object.assign(started, { dbFile, ws: started.url.replace('http', 'ws') + '/sync' });
 }
 
-async function client(url: string, hello = true) {
+async function client(url: string, hello: boolean | Partial<Hello> = true) {
   const opened = await TestClient.open(url, hello);
   clients.push(opened);
   return opened;
@@ -220,5 +222,178 @@ describe('sync over a real socket', () => {
     running.splice(running.indexOf(r), 1);
     await c.until(() => c.closed !== null, 'close');
     expect(c.closed?.code).toBe(CLOSE_CODES.goingAway);
+  });
+});
+
+const ALICE = 'alice-author-1' as AuthorId;
+const BOB = 'bob-author-01' as AuthorId;
+
+/** A client that says who it is and is live in `room`, its presence frame received. */
+async function member(url: string, author: AuthorId | null, room = ROOM_A) {
+  const c = await client(url, author ? { author } : true);
+  c.send({ type: 'subscribe', room, after: 0 });
+  await c.next('presence');
+  return c;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+describe('typing and presence over a real socket', () => {
+  it('passes typing on to the room, not back to the sender nor to other rooms, and stores nothing', async () => {
+    const r = await relay();
+    const writer = await client(r.ws);
+    writer.send({ type: 'push', events: [event(ROOM_A, 'before')] });
+    await writer.next('ack');
+    const alice = await member(r.ws, ALICE);
+    const bob = await member(r.ws, BOB);
+    const elsewhere = await member(r.ws, BOB, ROOM_B);
+
+    alice.send({ type: 'typing', room: ROOM_A, active: true });
+    expect(await bob.next('typing')).toEqual({
+      type: 'typing',
+      room: ROOM_A,
+      author: ALICE,
+      ttl: 6000,
+    });
+    alice.send({ type: 'typing', room: ROOM_A, active: false });
+    expect(await bob.next('typing', 2)).toEqual({
+      type: 'typing',
+      room: ROOM_A,
+      author: ALICE,
+      ttl: 0,
+    });
+    await settle();
+    expect(alice.of('typing')).toEqual([]);
+    expect(elsewhere.of('typing')).toEqual([]);
+    expect(alice.of('error')).toEqual([]);
+    // Never written anywhere: the log is as it was.
+    expect(await r.log.head(ROOM_A)).toBe(1);
+    expect(await r.log.head(ROOM_B)).toBe(0);
+    expect((await r.log.read(ROOM_A, 0, { maxEvents: 10, maxBytes: 1e6 })).length).toBe(1);
+  });
+
+  it('refuses typing in a room not subscribed, or without an author, and keeps the connection', async () => {
+    const r = await relay();
+    const alice = await member(r.ws, ALICE);
+    const anonymous = await member(r.ws, null);
+    const bob = await member(r.ws, BOB);
+    alice.send({ type: 'typing', room: ROOM_B, active: true });
+    expect(await alice.next('error')).toMatchObject({ code: 'not_subscribed' });
+    anonymous.send({ type: 'typing', room: ROOM_A, active: true });
+    expect(await anonymous.next('error')).toMatchObject({ code: 'no_author' });
+    expect(alice.of('error')[0]?.fatal).toBeUndefined();
+    expect(anonymous.of('error')[0]?.fatal).toBeUndefined();
+
+    alice.send({ type: 'typing', room: ROOM_A, active: true });
+    await bob.next('typing');
+    expect(bob.of('typing').map((t) => t.author)).toEqual([ALICE]);
+    expect(alice.closed).toBeNull();
+    expect(anonymous.closed).toBeNull();
+  });
+
+  it('passes on a start held back by the limit once the second is over', async () => {
+    const r = await relay();
+    const alice = await member(r.ws, ALICE);
+    const bob = await member(r.ws, BOB);
+    const started = Date.now();
+    // Type, send, type again, send, type again: quicker than the limit.
+    for (const active of [true, false, true, false, true]) {
+      alice.send({ type: 'typing', room: ROOM_A, active });
+    }
+    await bob.next('typing', 5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(bob.of('typing').map((t) => t.ttl)).toEqual([6000, 0, 6000, 0, 6000]);
+  });
+
+  it('passes on at most two starts per second and room, but always the stop that follows', async () => {
+    const r = await relay();
+    const alice = await member(r.ws, ALICE);
+    const bob = await member(r.ws, BOB);
+    for (let i = 0; i < 6; i++) alice.send({ type: 'typing', room: ROOM_A, active: true });
+    alice.send({ type: 'typing', room: ROOM_A, active: false });
+    // A stop that changes nothing is not passed on either.
+    alice.send({ type: 'typing', room: ROOM_A, active: false });
+    await bob.until(() => bob.of('typing').some((t) => t.ttl === 0), 'the stop');
+    await settle();
+    expect(bob.of('typing').map((t) => t.ttl)).toEqual([6000, 6000, 0]);
+  });
+
+  it('tells each subscriber who is online, counting an author with two connections once', async () => {
+    const r = await relay();
+    const alice = await client(r.ws, { author: ALICE });
+    alice.send({ type: 'subscribe', room: ROOM_A, after: 0 });
+    expect(await alice.next('presence')).toEqual({
+      type: 'presence',
+      room: ROOM_A,
+      online: [ALICE],
+    });
+    // Sent right after caught-up, so the subscriber knows the room before its people.
+    const types = alice.frames.map((f) => f.type);
+    expect(types.indexOf('presence')).toBe(types.indexOf('caught-up') + 1);
+
+    const bob = await member(r.ws, BOB);
+    expect(bob.of('presence')[0]?.online).toEqual([ALICE, BOB]);
+    expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
+
+    const bobAgain = await member(r.ws, BOB);
+    const anonymous = await member(r.ws, null);
+    const elsewhere = await member(r.ws, ALICE, ROOM_B);
+    expect(bobAgain.of('presence')[0]?.online).toEqual([ALICE, BOB]);
+    expect(anonymous.of('presence')[0]?.online).toEqual([ALICE, BOB]);
+    expect(elsewhere.of('presence')[0]?.online).toEqual([ALICE]);
+
+    // Bob still has a connection in the room: nothing changes for the others.
+    bob.close();
+    await alice.until(() => r.hub.stats().connections === 4, 'the close');
+    await settle();
+    expect(alice.of('presence')).toHaveLength(2);
+    // With his last one, he goes offline.
+    bobAgain.close();
+    expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
+    expect((await anonymous.next('presence', 2)).online).toEqual([ALICE]);
+    expect(elsewhere.of('presence')).toHaveLength(1);
+  });
+
+  it('stops the typing of someone whose connection closes', async () => {
+    const r = await relay();
+    const alice = await member(r.ws, ALICE);
+    const bob = await member(r.ws, BOB);
+    alice.send({ type: 'typing', room: ROOM_A, active: true });
+    await bob.next('typing');
+    alice.close();
+    expect(await bob.next('typing', 2)).toMatchObject({ author: ALICE, ttl: 0 });
+    expect((await bob.next('presence', 2)).online).toEqual([BOB]);
+    expect(await r.log.head(ROOM_A)).toBe(0);
+  });
+
+  it('lets nothing a failing socket throws escape, and still tells the others', async () => {
+    const hub = new Hub({ log: new MemoryEventLog(), logger: silentLogger });
+    const sent: string[][] = [[], []];
+    let broken = false;
+    const socket = (i: number): RelaySocket => ({
+      bufferedAmount: 0,
+      close: () => undefined,
+      send(text) {
+        if (i === 0 && broken) throw new Error('socket gone');
+        sent[i]!.push(text);
+      },
+    });
+    const [a, b] = [hub.attach(socket(0)), hub.attach(socket(1))];
+    a.receive(JSON.stringify({ type: 'hello', protocol: 1, author: ALICE }));
+    b.receive(JSON.stringify({ type: 'hello', protocol: 1, author: BOB }));
+    for (const c of [a, b])
+      c.receive(JSON.stringify({ type: 'subscribe', room: ROOM_A, after: 0 }));
+    await vi.waitFor(() => expect(sent[1]!.some((f) => f.includes('"presence"'))).toBe(true));
+    await vi.waitFor(() => expect(sent[0]!.some((f) => f.includes('"presence"'))).toBe(true));
+    b.receive(JSON.stringify({ type: 'typing', room: ROOM_A, active: true }));
+    broken = true;
+    // A typing signal and a presence change to the broken socket: neither throws.
+    expect(() =>
+      b.receive(JSON.stringify({ type: 'typing', room: ROOM_A, active: false })),
+    ).not.toThrow();
+    expect(() => b.closed()).not.toThrow();
+    expect(() => a.closed()).not.toThrow();
+    expect(hub.stats().connections).toBe(0);
+    expect(hub.online(ROOM_A)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { ClientMessage, RelayMessage } from '../../shared/index.ts';
+import type { ClientMessage, Hello, RelayMessage } from '../../shared/index.ts';
 
 /** A raw protocol client for tests: records every frame and waits for the ones it needs. */
 export class TestClient {
@@ -20,14 +20,15 @@ export class TestClient {
     });
   }
 
-  static async open(url: string, hello = true): Promise<TestClient> {
+  /** Opens a socket and, unless `hello` is false, says hello (with its fields, if given). */
+  static async open(url: string, hello: boolean | Partial<Hello> = true): Promise<TestClient> {
     const client = new TestClient(url);
     await new Promise((resolve, reject) => {
       client.socket.once('open', resolve);
       client.socket.once('error', reject);
     });
     if (hello) {
-      client.send({ type: 'hello', protocol: 1 });
+      client.send({ type: 'hello', protocol: 1, ...(hello === true ? {} : hello) });
       await client.next('welcome');
     }
     return client;

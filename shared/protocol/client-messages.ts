@@ -1,6 +1,6 @@
 import { LIMITS } from '../limits.ts';
 import { anyEventSchema } from '../events/envelope.ts';
-import { cursorSchema, roomIdSchema, type FromSchema } from '../schema.ts';
+import { authorIdSchema, cursorSchema, roomIdSchema, type FromSchema } from '../schema.ts';
 
 /** First frame on every connection. */
 export const helloSchema = {
@@ -13,6 +13,12 @@ export const helloSchema = {
     protocol: { type: 'integer', minimum: 1 },
     /** Free text for the relay's logs, e.g. the app's build. */
     agent: { type: 'string', maxLength: 200 },
+    /**
+     * Who this connection speaks for: its author in typing signals and presence. Taken
+     * on trust for now; issue 6 will have the client prove it. Without it the connection
+     * can sync but sends no typing signals and counts for no one's presence.
+     */
+    author: authorIdSchema,
   },
 } as const;
 
@@ -44,10 +50,32 @@ export const pushSchema = {
   },
 } as const;
 
-export const CLIENT_MESSAGE_SCHEMAS = [helloSchema, subscribeSchema, pushSchema] as const;
+/**
+ * An ephemeral signal: the sender started (or goes on) typing in a room it is subscribed
+ * to, or stopped. The relay passes it on to the room and never stores it.
+ */
+export const typingSchema = {
+  $id: 'kafky:msg/typing',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'active'],
+  properties: {
+    type: { const: 'typing' },
+    room: roomIdSchema,
+    active: { type: 'boolean' },
+  },
+} as const;
+
+export const CLIENT_MESSAGE_SCHEMAS = [
+  helloSchema,
+  subscribeSchema,
+  pushSchema,
+  typingSchema,
+] as const;
 
 export type Hello = FromSchema<typeof helloSchema>;
 export type Subscribe = FromSchema<typeof subscribeSchema>;
 export type Push = FromSchema<typeof pushSchema>;
+export type Typing = FromSchema<typeof typingSchema>;
 /** Everything a client may send to the relay. */
-export type ClientMessage = Hello | Subscribe | Push;
+export type ClientMessage = Hello | Subscribe | Push | Typing;

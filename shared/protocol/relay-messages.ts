@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '../errors.ts';
 import { sequencedEventSchema } from '../events/envelope.ts';
 import {
+  authorIdSchema,
   connectionIdSchema,
   cursorSchema,
   eventIdSchema,
@@ -104,6 +105,39 @@ export const errorSchema = {
   },
 } as const;
 
+/**
+ * Someone in the room is typing: show it for `ttl` ms unless a newer signal comes. A `ttl`
+ * of 0 means they stopped. Ephemeral: never stored, sent only to live subscribers.
+ */
+export const typingSignalSchema = {
+  $id: 'kafky:msg/typing-signal',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'author', 'ttl'],
+  properties: {
+    type: { const: 'typing' },
+    room: roomIdSchema,
+    author: authorIdSchema,
+    ttl: { type: 'integer', minimum: 0, maximum: 60_000 },
+  },
+} as const;
+
+/**
+ * Who is online in a room: every author with at least one connection subscribed to it,
+ * each once. The whole set, sent whenever it changes and after each `caught-up`.
+ */
+export const presenceSchema = {
+  $id: 'kafky:msg/presence',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'online'],
+  properties: {
+    type: { const: 'presence' },
+    room: roomIdSchema,
+    online: { type: 'array', uniqueItems: true, items: authorIdSchema },
+  },
+} as const;
+
 export const RELAY_MESSAGE_SCHEMAS = [
   welcomeSchema,
   eventsSchema,
@@ -111,6 +145,8 @@ export const RELAY_MESSAGE_SCHEMAS = [
   ackSchema,
   rejectedSchema,
   errorSchema,
+  typingSignalSchema,
+  presenceSchema,
 ] as const;
 
 export type Welcome = FromSchema<typeof welcomeSchema>;
@@ -119,5 +155,8 @@ export type CaughtUp = FromSchema<typeof caughtUpSchema>;
 export type Ack = FromSchema<typeof ackSchema>;
 export type Rejected = FromSchema<typeof rejectedSchema>;
 export type ErrorMessage = FromSchema<typeof errorSchema>;
+export type TypingSignal = FromSchema<typeof typingSignalSchema>;
+export type Presence = FromSchema<typeof presenceSchema>;
 /** Everything the relay may send to a client. */
-export type RelayMessage = Welcome | EventsMessage | CaughtUp | Ack | Rejected | ErrorMessage;
+export type RelayMessage =
+  Welcome | EventsMessage | CaughtUp | Ack | Rejected | ErrorMessage | TypingSignal | Presence;

@@ -9,6 +9,7 @@ import { eventsOf, sortKey, type Projector } from './projector.ts';
 export const membersProjector: Projector = {
   name: 'members',
   version: 2,
+  types: ['profile.name-set', 'room.created', 'member.joined', 'member.left'],
   async apply(db, event) {
     switch (event.type) {
       case 'profile.name-set':

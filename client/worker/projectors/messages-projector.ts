@@ -6,6 +6,7 @@ import {
   type MessageSent,
 } from '../../../shared/index.ts';
 import type { KafkyDb, MessageRow, ReactionRow, StoredEvent } from '../db.ts';
+import { searchWords } from '../search-words.ts';
 import { byRoomOrder, sortKey, stripStorage, type Projector } from './projector.ts';
 
 type Stored<T extends KafkyEvent> = T & Omit<StoredEvent, keyof KafkyEvent>;
@@ -19,29 +20,55 @@ type Stored<T extends KafkyEvent> = T & Omit<StoredEvent, keyof KafkyEvent>;
  */
 export const messagesProjector: Projector = {
   name: 'messages',
-  version: 2,
+  version: 3,
+  types: ['message.sent', 'message.edited', 'message.deleted', 'reaction.set'],
   async apply(db, event) {
-    switch (event.type) {
-      case 'message.sent':
-        return recompute(db, event.id);
-      case 'message.edited':
-      case 'message.deleted':
-      case 'reaction.set':
-        return recompute(db, event.payload.target);
-      default:
-        return;
-    }
+    await recompute(db, targetOf(event));
+  },
+  async applyMany(db, events) {
+    await recompute(db, events.map(targetOf));
   },
 };
 
-async function recompute(db: KafkyDb, id: EventId): Promise<void> {
-  const message = (await db.events.where('id').equals(id).first()) as
-    Stored<MessageSent> | undefined;
-  // A relation that arrived before its message waits in the log; the message picks it up.
-  if (!message || message.type !== 'message.sent' || !checkEvent(stripStorage(message)).ok) return;
-  const relations = (await db.events.where('payload.target').equals(id).toArray())
+/** The message an event changes, if it changes one. */
+function targetOf(event: KafkyEvent): EventId | null {
+  switch (event.type) {
+    case 'message.sent':
+      return event.id;
+    case 'message.edited':
+    case 'message.deleted':
+    case 'reaction.set':
+      return event.payload.target;
+    default:
+      return null;
+  }
+}
+
+/** Recomputes the rows of the given messages, reading their events with two bulk queries. */
+async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventId | null)[]) {
+  const ids = [...new Set([targets].flat().filter((id): id is EventId => id !== null))];
+  if (ids.length === 0) return;
+  const messages = await db.events.where('id').anyOf(ids).toArray();
+  const relations = new Map<EventId, Stored<MessageRelation>[]>();
+  for (const relation of await db.events.where('payload.target').anyOf(ids).toArray()) {
+    const target = (relation.payload as { target: EventId }).target;
+    const list = relations.get(target) ?? [];
+    list.push(relation as Stored<MessageRelation>);
+    relations.set(target, list);
+  }
+  const rows: MessageRow[] = [];
+  for (const message of messages) {
+    // A relation that arrived before its message waits in the log; the message picks it up.
+    if (message.type !== 'message.sent' || !checkEvent(stripStorage(message)).ok) continue;
+    rows.push(computeRow(message as Stored<MessageSent>, relations.get(message.id) ?? []));
+  }
+  await db.messages.bulkPut(rows);
+}
+
+function computeRow(message: Stored<MessageSent>, all: Stored<MessageRelation>[]): MessageRow {
+  const relations = all
     .filter((e) => !e.rejected && e.room === message.room && checkEvent(stripStorage(e)).ok)
-    .sort(byRoomOrder) as Stored<MessageRelation>[];
+    .sort(byRoomOrder);
 
   let text = message.payload.text;
   let edited = false;
@@ -79,12 +106,13 @@ async function recompute(db: KafkyDb, id: EventId): Promise<void> {
     edited: edited && !deleted,
     deleted,
     reactions: deleted ? [] : reactionRows(reactions),
+    words: deleted ? [] : searchWords(text),
     ...sortKey(message),
   };
   if (message.seq !== undefined) row.seq = message.seq;
   if (message.rejected) row.error = message.rejected;
   if (message.payload.replyTo) row.replyTo = message.payload.replyTo;
-  await db.messages.put(row);
+  return row;
 }
 
 function reactionRows(reactions: Map<string, Map<string, boolean>>): ReactionRow[] {

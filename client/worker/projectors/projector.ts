@@ -22,7 +22,18 @@ export interface Projector {
   readonly name: string;
   /** Bump when `apply` changes, so the read model is rebuilt from the log. */
   readonly version: number;
+  /**
+   * The event types it reads; it is not called for others. (Also what keeps a bulk
+   * projection from awaiting hundreds of no-ops, which would let IndexedDB commit the
+   * transaction under it.)
+   */
+  readonly types: readonly KafkyEvent['type'][];
   apply(db: KafkyDb, event: ProjectedEvent): Promise<void>;
+  /**
+   * The same as `apply` on each event in turn, done in bulk where the projector can
+   * (a catch-up page is hundreds of events). Optional: without it, `apply` runs per event.
+   */
+  applyMany?(db: KafkyDb, events: readonly ProjectedEvent[]): Promise<void>;
 }
 
 /**

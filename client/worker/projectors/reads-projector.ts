@@ -6,6 +6,7 @@ import { eventsOf, sortKey, type Projector } from './projector.ts';
 export const readsProjector: Projector = {
   name: 'reads',
   version: 1,
+  types: ['read.marked'],
   async apply(db, event) {
     if (event.type === 'read.marked') await recompute(db, event.room, event.author);
   },

@@ -6,6 +6,7 @@ import { eventsOf, sortKey, type Projector } from './projector.ts';
 export const roomsProjector: Projector = {
   name: 'rooms',
   version: 1,
+  types: ['room.created', 'room.renamed'],
   async apply(db, event) {
     if (event.type === 'room.created' || event.type === 'room.renamed') {
       await recompute(db, event.room);

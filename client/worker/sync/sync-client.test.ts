@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION, type ClientMessage, type RelayMessage } from '../../../shared/index.ts';
 import type { BusEvent } from '../../api.ts';
+import { ActivityState } from '../activity.ts';
 import { EventBus } from '../bus.ts';
 import type { RoomId } from '../../../shared/index.ts';
 import { ALICE, BOB, ROOM, freshStore, messageEvent, sequenced } from '../test-helpers.ts';
@@ -259,6 +260,66 @@ describe('SyncClient', () => {
     sockets[0]!.receive({ type: 'rejected', id: event.id, code: 'invalid_event', message: 'no' });
     await vi.waitFor(async () => expect((await db.messages.get(event.id))?.state).toBe('failed'));
     expect(await store.pendingCount()).toBe(0);
+    sync.stop();
+  });
+
+  it('names its author in hello, and sends typing only for rooms subscribed on a live socket', async () => {
+    const activity = new ActivityState();
+    const { sync, sockets } = await setup({ author: ALICE, activity });
+    sync.sendTyping(ROOM, true);
+    sync.start();
+    sockets[0]!.open();
+    expect(sockets[0]!.sent).toEqual([
+      { type: 'hello', protocol: PROTOCOL_VERSION, agent: 'kafky', author: ALICE },
+    ]);
+    sync.sendTyping(ROOM, true);
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    sync.sendTyping(ROOM, true);
+    sync.sendTyping(OTHER_ROOM, true);
+    sync.sendTyping(ROOM, false);
+    expect(sockets[0]!.ofType('typing')).toEqual([
+      { type: 'typing', room: ROOM, active: true },
+      { type: 'typing', room: ROOM, active: false },
+    ]);
+    sync.stop();
+  });
+
+  it('keeps typing and presence signals in memory, and forgets them when the socket drops', async () => {
+    const activity = new ActivityState();
+    const { sync, sockets, store } = await setup({ author: ALICE, activity });
+    const before = await store.rooms();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    sockets[0]!.receive({ type: 'caught-up', room: ROOM, head: 0 });
+    sockets[0]!.receive({ type: 'presence', room: ROOM, online: [ALICE, BOB] });
+    sockets[0]!.receive({ type: 'typing', room: ROOM, author: BOB, ttl: 6000 });
+    await vi.waitFor(() => expect(activity.get(ROOM).typing).toHaveLength(1));
+    expect(activity.get(ROOM)).toMatchObject({ online: [ALICE, BOB], typing: [{ author: BOB }] });
+    sockets[0]!.receive({ type: 'typing', room: ROOM, author: BOB, ttl: 0 });
+    await vi.waitFor(() => expect(activity.get(ROOM).typing).toEqual([]));
+    sockets[0]!.receive({ type: 'typing', room: ROOM, author: BOB, ttl: 6000 });
+    await vi.waitFor(() => expect(activity.get(ROOM).typing).toHaveLength(1));
+    // Nothing of it was stored.
+    expect(await store.rooms()).toEqual(before);
+
+    sockets[0]!.close(1006, 'gone');
+    expect(activity.get(ROOM)).toEqual({ typing: [], online: [] });
+    sync.stop();
+  });
+
+  it('ignores signals still queued from a socket that has dropped', async () => {
+    const activity = new ActivityState();
+    const { sync, sockets } = await setup({ author: ALICE, activity });
+    sync.start();
+    sockets[0]!.open();
+    // The welcome takes a few store reads: the presence behind it waits its turn.
+    sockets[0]!.receive(WELCOME);
+    sockets[0]!.receive({ type: 'presence', room: ROOM, online: [ALICE, BOB] });
+    sockets[0]!.close(1006, 'gone');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(activity.get(ROOM)).toEqual({ typing: [], online: [] });
     sync.stop();
   });
 });

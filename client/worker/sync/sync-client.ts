@@ -193,7 +193,8 @@ export class SyncClient {
         // As they are now: a draft edited or deleted since it was read goes out so, or not at all.
         const claimed = await store.claimForPush(batch.map((e) => e.id));
         if (!this.welcomed || claimed.length === 0) continue;
-        this.send({ type: 'push', events: claimed.map(wireEvent) });
+        // In flight only if written: an event marked so is not pushed again on this socket.
+        if (!this.send({ type: 'push', events: claimed.map(wireEvent) })) return;
         for (const event of claimed) this.inFlight.set(event.id, event.room);
       }
     }
@@ -284,7 +285,11 @@ export class SyncClient {
       case 'welcome': {
         clearTimeout(this.helloTimer);
         await this.checkEpoch(message.epoch);
-        for (const { room, cursor, left } of await store.rooms()) {
+        const rooms = await store.rooms();
+        // The socket may have dropped while the store was busy (an epoch change rebuilds
+        // every read model): then this welcome is void, and the next one starts over.
+        if (from !== this.socket) return;
+        for (const { room, cursor, left } of rooms) {
           if (!left) this.send({ type: 'subscribe', room, after: cursor });
         }
         this.welcomed = true;
@@ -349,10 +354,12 @@ export class SyncClient {
     }
   }
 
-  private send(message: ClientMessage): void {
-    if (this.socket?.readyState !== OPEN) return;
+  /** Writes a frame to the open socket; false (and nothing written) when there is none. */
+  private send(message: ClientMessage): boolean {
+    if (this.socket?.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(message));
     if (message.type === 'subscribe') this.subscribed.add(message.room);
+    return true;
   }
 
   private setStatus(status: ConnectionStatus): void {
