@@ -163,14 +163,14 @@ export class KafkyMessageList extends LitElement {
               }${renderMessage(m, this.context(m, mentionNames, ownName))}`,
           )}
         </ol>
-        ${
-          this.timeline.value?.hasNewer
-            ? html`<button type="button" class="quiet latest" @click=${this.toLatest}>
-                Jump to latest messages
-              </button>`
-            : nothing
-        }
       </section>
+      ${
+        this.timeline.value?.hasNewer
+          ? html`<button type="button" class="quiet latest" @click=${this.toLatest}>
+              Jump to latest messages
+            </button>`
+          : nothing
+      }
       <p class="notice" aria-live="polite">${this.notice}</p>
     `;
   }

@@ -7,9 +7,19 @@ export const messageListStyles = [
   messageTextStyles,
   css`
     :host {
+      position: relative;
       display: flex;
       flex-direction: column;
       min-height: 0;
+    }
+    /* Floats over the log rather than sitting in it, so reaching it never scrolls the log. */
+    .latest {
+      position: absolute;
+      right: 1.5rem;
+      bottom: 1rem;
+      z-index: 1;
+      background: var(--kafky-surface);
+      box-shadow: 0 0.2rem 0.6rem rgb(0 0 0 / 20%);
     }
     section {
       flex: 1;
