@@ -160,12 +160,23 @@ test('hostile text stays text: no script runs, no element is injected', async ({
     // One text contains another ('<script>…' is in 'data:…<script>…'): the latest is last.
     await expect(messageItem(b, text).last()).toBeVisible();
   }
-  await setName(a, hostile[0]!);
-  await expect(messageItem(b, hostile[1]!).first()).toContainText(hostile[0]!);
-  await b.getByRole('button', { name: 'New room' }).click();
-  await b.getByRole('textbox', { name: 'Room name' }).fill(hostile[1]!);
-  await b.getByRole('button', { name: 'Create room' }).click();
-  await expect(b.getByRole('heading', { name: hostile[1]! })).toBeVisible();
+  // Each one as a display name, shown on messages and in the header…
+  for (const [i, name] of hostile.entries()) {
+    if (i === 0) await setName(a, name);
+    else {
+      await a.getByRole('button', { name: 'Change name' }).click();
+      await a.getByRole('textbox', { name: 'Display name' }).fill(name);
+      await a.getByRole('button', { name: 'Save name' }).click();
+    }
+    await expect(messageItem(b, hostile[1]!).first()).toContainText(name);
+  }
+  // …and as a room name, in the room list and the room's heading.
+  for (const name of hostile) {
+    await b.getByRole('button', { name: 'New room' }).click();
+    await b.getByRole('textbox', { name: 'Room name' }).fill(name);
+    await b.getByRole('button', { name: 'Create room' }).click();
+    await expect(b.getByRole('heading', { name, exact: true })).toBeVisible();
+  }
 
   for (const page of [a, b]) {
     const log = page.getByRole('log');
