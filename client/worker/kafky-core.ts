@@ -77,6 +77,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   bus.subscribe('eager', (event) => {
     if (event.author !== author || event.seq !== undefined) return;
     if (event.type === 'room.created' || event.type === 'member.joined') sync.follow(event.room);
+    if (event.type === 'member.left') sync.unfollow(event.room);
     return sync.flush();
   });
   options.network?.addEventListener('online', () => sync.setNetwork(true));

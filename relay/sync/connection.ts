@@ -91,6 +91,7 @@ export class Connection {
       }
       if (message.type === 'subscribe')
         return this.hub.subscribe(this, message.room, message.after);
+      if (message.type === 'unsubscribe') return this.hub.unsubscribe(this, message.room);
       if (message.type === 'typing') return this.typingSignal(message.room, message.active);
       this.push(message);
     } catch (error) {

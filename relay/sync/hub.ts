@@ -139,6 +139,16 @@ export class Hub {
     this.catchUp(subscription).catch((error: unknown) => connection.fail(error));
   }
 
+  /** Ends a subscription: the connection stops typing there and leaves its presence. */
+  unsubscribe(connection: Connection, room: RoomId): void {
+    const subscription = connection.subscriptions.get(room);
+    if (!subscription) return;
+    if (connection.isTypingIn(room)) this.typing(connection, room, false);
+    connection.subscriptions.delete(room);
+    this.rooms.get(room)?.delete(subscription);
+    this.announcePresence(room);
+  }
+
   /**
    * Passes a typing signal on to the room's other live subscribers. Ephemeral: it is
    * never stored, and a subscriber still catching up does not get it.

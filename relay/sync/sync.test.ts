@@ -354,6 +354,33 @@ describe('typing and presence over a real socket', () => {
     expect(elsewhere.of('presence')).toHaveLength(1);
   });
 
+  it('lets a connection unsubscribe: no more events or typing from the room, and it goes offline there', async () => {
+    const r = await relay();
+    const alice = await member(r.ws, ALICE);
+    const bob = await member(r.ws, BOB);
+    expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
+    bob.send({ type: 'typing', room: ROOM_A, active: true });
+    await alice.next('typing');
+
+    bob.send({ type: 'unsubscribe', room: ROOM_A });
+    // Leaving stops the typing and takes Bob out of the room's presence.
+    expect(await alice.next('typing', 2)).toMatchObject({ author: BOB, ttl: 0 });
+    expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
+    const writer = await client(r.ws);
+    writer.send({ type: 'push', events: [event(ROOM_A, 'after Bob left')] });
+    await alice.next('events');
+    await settle();
+    expect(bob.of('events')).toHaveLength(0);
+    // Typing there is now refused, and unsubscribing again is harmless.
+    bob.send({ type: 'typing', room: ROOM_A, active: true });
+    expect((await bob.next('error')).code).toBe('not_subscribed');
+    bob.send({ type: 'unsubscribe', room: ROOM_A });
+    bob.send({ type: 'unsubscribe', room: ROOM_B });
+    await settle();
+    expect(bob.of('error')).toHaveLength(1);
+    expect(bob.closed).toBeNull();
+  });
+
   it('stops the typing of someone whose connection closes', async () => {
     const r = await relay();
     const alice = await member(r.ws, ALICE);

@@ -66,9 +66,25 @@ export const typingSchema = {
   },
 } as const;
 
+/**
+ * Stops following a room (the person left it): no more events, typing or presence from
+ * it, and the sender no longer counts as online there. Unknown rooms are ignored.
+ */
+export const unsubscribeSchema = {
+  $id: 'kafky:msg/unsubscribe',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room'],
+  properties: {
+    type: { const: 'unsubscribe' },
+    room: roomIdSchema,
+  },
+} as const;
+
 export const CLIENT_MESSAGE_SCHEMAS = [
   helloSchema,
   subscribeSchema,
+  unsubscribeSchema,
   pushSchema,
   typingSchema,
 ] as const;
@@ -77,5 +93,6 @@ export type Hello = FromSchema<typeof helloSchema>;
 export type Subscribe = FromSchema<typeof subscribeSchema>;
 export type Push = FromSchema<typeof pushSchema>;
 export type Typing = FromSchema<typeof typingSchema>;
+export type Unsubscribe = FromSchema<typeof unsubscribeSchema>;
 /** Everything a client may send to the relay. */
-export type ClientMessage = Hello | Subscribe | Push | Typing;
+export type ClientMessage = Hello | Subscribe | Unsubscribe | Push | Typing;

@@ -160,6 +160,24 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('follows a room just joined and unfollows one just left', async () => {
+    const { sync, sockets } = await setup();
+    const room = 'joined-later' as RoomId;
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    sync.follow(room);
+    await vi.waitFor(() =>
+      expect(sockets[0]!.ofType('subscribe').at(-1)).toEqual({ type: 'subscribe', room, after: 0 }),
+    );
+    sync.unfollow(room);
+    await vi.waitFor(() =>
+      expect(sockets[0]!.ofType('unsubscribe')).toEqual([{ type: 'unsubscribe', room }]),
+    );
+    sync.stop();
+  });
+
   it('stores live events from peers and emits them', async () => {
     const { db, sync, sockets, kafked } = await setup();
     sync.start();

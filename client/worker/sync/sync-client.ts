@@ -116,6 +116,17 @@ export class SyncClient {
       .catch((error: unknown) => this.log.error('kafky: could not follow a room', error));
   }
 
+  /** Stops following a room just left; the next welcome does not subscribe it either. */
+  unfollow(room: RoomId): void {
+    if (!this.welcomed) return;
+    this.frames = this.frames
+      .then(() => {
+        this.subscribed.delete(room);
+        this.send({ type: 'unsubscribe', room });
+      })
+      .catch((error: unknown) => this.log.error('kafky: could not unfollow a room', error));
+  }
+
   /**
    * Tells a room this browser is typing, or stopped. Ephemeral: when not connected, or
    * not subscribed to the room yet, it is dropped, not queued.
