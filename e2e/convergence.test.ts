@@ -46,6 +46,7 @@ import {
   type KafkyEvent,
   type RoomId,
 } from '../shared/index.ts';
+import { envInteger, seededRandom } from '../relay/testing/randomized.ts';
 import { RelayProcess } from './relay-process.ts';
 
 const ROUNDS = envInteger('KAFKY_CONVERGENCE_ROUNDS', 3, 1);
@@ -65,28 +66,6 @@ const REPLAY = `seed ${SEED}; replay with KAFKY_CONVERGENCE_SEED=${SEED} KAFKY_C
 
 const TEXTS = ['hello', 'anyone here?', 'ok', 'été 🌞', 'on my way', 'ça va', '**bold**', 'lunch?'];
 const REACTIONS = ['👍', '🎉', '👀'];
-
-function envInteger(name: string, fallback: number, min: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new Error(`${name} must be an integer of at least ${min}, not "${text}"`);
-  }
-  return value;
-}
-
-/** mulberry32: numbers in [0, 1), the same sequence for the same seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random choices over one seeded stream. */
 class Dice {

@@ -19,7 +19,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../shared/index.ts';
 import { TestClient } from './sync/test-client.ts';
-import { seededRandom, type CrashLine } from './testing/crash-report.ts';
+import type { CrashLine } from './testing/crash-report.ts';
+import { envInteger, seededRandom } from './testing/randomized.ts';
 import { REPO_ROOT, RelayProcess } from './testing/relay-process.ts';
 
 const ROUNDS = envInteger('KAFKY_CRASH_ROUNDS', 3, 1);
@@ -39,16 +40,6 @@ const RUN_TIMEOUT_MS = 20_000 + ROUNDS * 10_000;
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLIENT_SCRIPT = 'relay/testing/crash-client.ts';
 const replay = `seed ${SEED}, replay with KAFKY_CRASH_SEED=${SEED} KAFKY_CRASH_ROUNDS=${ROUNDS}`;
-
-function envInteger(name: string, fallback: number, min: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new Error(`${name} must be an integer of at least ${min}, not "${text}"`);
-  }
-  return value;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -2,21 +2,13 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROOM, type EventId } from '../../shared/index.ts';
 import { startCore, type KafkyCore } from './kafky-core.ts';
-import { BOB, messageEvent, sequenced } from './test-helpers.ts';
+import { BOB, deadSocket, messageEvent, sequenced } from './test-helpers.ts';
 
 /** A core whose relay never answers: everything it writes stays pending. */
 async function core(): Promise<KafkyCore> {
   return startCore({
     syncUrl: 'ws://nowhere.test/sync',
-    createSocket: () => ({
-      readyState: 0,
-      send: () => undefined,
-      close: () => undefined,
-      onopen: null,
-      onmessage: null,
-      onclose: null,
-      onerror: null,
-    }),
+    createSocket: deadSocket,
     dbName: `kafky-commands-${Math.random()}`,
   });
 }

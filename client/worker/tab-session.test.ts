@@ -4,20 +4,13 @@ import { DEFAULT_ROOM, type AuthorId } from '../../shared/index.ts';
 import type { ActivityView, BusEvent, ConnectionView, MessageView, ProfileView } from '../api.ts';
 import { startCore } from './kafky-core.ts';
 import { TabSession } from './tab-session.ts';
+import { deadSocket } from './test-helpers.ts';
 
 async function session() {
   const core = await startCore({
     syncUrl: 'ws://nowhere.test/sync',
     // No relay: the socket never opens, as when the relay is down.
-    createSocket: () => ({
-      readyState: 0,
-      send: () => undefined,
-      close: () => undefined,
-      onopen: null,
-      onmessage: null,
-      onclose: null,
-      onerror: null,
-    }),
+    createSocket: deadSocket,
     dbName: `kafky-session-${Math.random()}`,
   });
   return { core, api: new TabSession(Promise.resolve(core)) };

@@ -11,6 +11,7 @@ import {
 import { openDb, type KafkyDb } from './db.ts';
 import { EventStore } from './event-store.ts';
 import { PROJECTORS } from './projectors/index.ts';
+import type { SocketLike } from './sync/sync-client.ts';
 
 export const ROOM = 'lobby' as RoomId;
 export const ALICE = 'alice-0000' as AuthorId;
@@ -60,4 +61,17 @@ export function nameEvent(
 
 export function sequenced(event: KafkyEvent, seq: number): SequencedEvent {
   return { ...event, seq, rts: 1_700_000_000_000 + seq };
+}
+
+/** A socket that never opens, as when the relay cannot be reached. */
+export function deadSocket(): SocketLike {
+  return {
+    readyState: 0,
+    send: () => undefined,
+    close: () => undefined,
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+  };
 }

@@ -24,7 +24,8 @@ import {
   type EventId,
   type RoomId,
 } from '../../shared/index.ts';
-import { seededRandom, type CrashLine } from './crash-report.ts';
+import type { CrashLine } from './crash-report.ts';
+import { seededRandom } from './randomized.ts';
 
 const { values } = parseArgs({
   options: {

@@ -15,15 +15,3 @@ export type CrashLine =
   | { t: 'problem'; what: string }
   /** Every event written and acknowledged; the client is about to exit. */
   | { t: 'done'; events: number; connections: number };
-
-/** A seeded pseudo-random generator (mulberry32): numbers in [0, 1), the same for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
