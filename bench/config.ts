@@ -1,0 +1,58 @@
+/** How much work each mode does. `smoke` only proves the harness still produces figures. */
+export type Mode = 'smoke' | 'quick' | 'full';
+
+export interface Sizes {
+  /** Repetitions of each measurement; figures are the median over them. */
+  runs: number;
+  ingest: { clients: number[]; rooms: number; warmupMs: number; durationMs: number };
+  fanout: { subscribers: number[]; messages: number; intervalMs: number };
+  /** Catch-up of the Node client core; the largest size is the headline figure. */
+  catchUp: { sizes: number[] };
+  browser: { messages: number; gapMs: number };
+  store: { appends: number; rebuild: number };
+  /** The Chromium history scenario: room size, and cold opens measured. */
+  history: { messages: number; opens: number };
+  memory: { idle: number[]; stream: number };
+}
+
+export const SIZES: Record<Mode, Sizes> = {
+  smoke: {
+    runs: 1,
+    ingest: { clients: [4], rooms: 2, warmupMs: 100, durationMs: 300 },
+    fanout: { subscribers: [10], messages: 5, intervalMs: 20 },
+    catchUp: { sizes: [300] },
+    browser: { messages: 5, gapMs: 30 },
+    store: { appends: 50, rebuild: 300 },
+    history: { messages: 200, opens: 1 },
+    memory: { idle: [0, 20], stream: 500 },
+  },
+  quick: {
+    runs: 1,
+    ingest: { clients: [10, 100], rooms: 10, warmupMs: 300, durationMs: 1500 },
+    fanout: { subscribers: [100, 1000], messages: 30, intervalMs: 50 },
+    catchUp: { sizes: [2_000, 10_000] },
+    browser: { messages: 40, gapMs: 30 },
+    store: { appends: 500, rebuild: 10_000 },
+    history: { messages: 5_000, opens: 2 },
+    memory: { idle: [0, 1_000], stream: 10_000 },
+  },
+  full: {
+    runs: 3,
+    ingest: { clients: [10, 100, 1000], rooms: 10, warmupMs: 1000, durationMs: 5000 },
+    fanout: { subscribers: [100, 1000], messages: 200, intervalMs: 50 },
+    catchUp: { sizes: [10_000, 30_000, 100_000] },
+    browser: { messages: 200, gapMs: 30 },
+    store: { appends: 2_000, rebuild: 100_000 },
+    history: { messages: 100_000, opens: 5 },
+    memory: { idle: [0, 1_000, 5_000], stream: 100_000 },
+  },
+};
+
+/** What every scenario gets. */
+export interface Context {
+  sizes: Sizes;
+  /** The built site the relay serves to Chromium. */
+  site: string;
+  /** Where to write CPU profiles, when the run was asked to profile (`--profile`). */
+  profile?: string;
+}

@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+
+interface TargetInfo {
+  type: string;
+  title: string;
+  url: string;
+  webSocketDebuggerUrl?: string;
+}
+
+/** A DevTools session on one target, over Chromium's debugging port. */
+class Session {
+  private next = 0;
+  private readonly waiting = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown };
+      if (message.id !== undefined) this.waiting.get(message.id)?.(message.result);
+    });
+  }
+
+  static async open(url: string): Promise<Session> {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new Session(socket);
+  }
+
+  send<T>(method: string, params: object = {}): Promise<T> {
+    const id = ++this.next;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve as (result: unknown) => void);
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * CPU-profiles the targets of a Chromium started with `--remote-debugging-port=<port>`
+ * whose type is one of `types` (e.g. `page`, `shared_worker`): the page's main thread and
+ * Kafky's SharedWorker, which Playwright cannot reach. `stop()` writes one `.cpuprofile`
+ * per target into `dir`.
+ */
+export async function profileChromium(
+  port: number,
+  types: string[],
+  dir: string,
+  label: string,
+  intervalUs = 200,
+) {
+  const targets = (
+    (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as TargetInfo[]
+  ).filter((t) => types.includes(t.type) && t.webSocketDebuggerUrl && !t.url.startsWith('chrome'));
+  const sessions = await Promise.all(
+    targets.map(async (target) => {
+      const session = await Session.open(target.webSocketDebuggerUrl!);
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: intervalUs });
+      await session.send('Profiler.start');
+      return { target, session };
+    }),
+  );
+  return {
+    async stop(): Promise<string[]> {
+      return Promise.all(
+        sessions.map(async ({ target, session }, i) => {
+          const { profile } = await session.send<{ profile: unknown }>('Profiler.stop');
+          session.close();
+          const file = join(dir, `${label}-${target.type}-${i}.cpuprofile`);
+          writeFileSync(file, JSON.stringify(profile));
+          return file;
+        }),
+      );
+    },
+  };
+}
+
+/** Evaluates `expression` in every target of `type` (e.g. the SharedWorker); answers the values. */
+export async function evaluateIn(
+  port: number,
+  type: string,
+  expression: string,
+): Promise<unknown[]> {
+  const targets = (
+    (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as TargetInfo[]
+  ).filter((t) => t.type === type && t.webSocketDebuggerUrl);
+  return Promise.all(
+    targets.map(async (target) => {
+      const session = await Session.open(target.webSocketDebuggerUrl!);
+      const { result } = await session.send<{ result: { value?: unknown } }>('Runtime.evaluate', {
+        expression,
+        returnByValue: true,
+        awaitPromise: true,
+      });
+      session.close();
+      return result.value;
+    }),
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * 5 and 6, in Chromium: a room of N messages is written at the relay over the protocol
+ * (as e2e/seed.ts does); a browser holding nothing opens Kafky and catches up once, timed
+ * until the latest message is on screen (which happens only once the last page is stored
+ * and projected); then IndexedDB's size; then cold opens, each a reload, timed from
+ * navigation start until the latest messages are on screen (baseline: the app shell's first
+ * paint); then one open with the read models marked stale, which rebuilds them all.
+ */
+import type { Page } from '@playwright/test';
+import { freePort } from '../../relay/testing/relay-process.ts';
+import { DEFAULT_ROOM } from '../../shared/index.ts';
+import type { Context } from '../config.ts';
+import { launchProfile, openKafky, waitSeen } from '../lib/browser.ts';
+import { evaluateIn, profileChromium } from '../lib/cdp.ts';
+import { TARGETS, type Recorder } from '../lib/figures.ts';
+import { WorkerProcess } from '../lib/procs.ts';
+import { startRelay } from '../lib/relay.ts';
+import { median } from '../lib/stats.ts';
+
+const LATEST = 'bench-latest-1';
+const SECTION = '5. Client store (Chromium)';
+
+/** When the latest message was first painted, and the first contentful paint, from navigation start. */
+async function paintTimes(page: Page): Promise<{ latest: number; fcp: number }> {
+  return page.evaluate((key) => {
+    const seen = window.__bench?.seen[key];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
+    return { latest: (seen?.frame ?? NaN) - performance.timeOrigin, fcp };
+  }, LATEST);
+}
+
+/** What IndexedDB holds for the origin, in bytes, as Chromium's quota manager counts it. */
+async function indexedDbBytes(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const estimate = (await navigator.storage.estimate()) as StorageEstimate & {
+      usageDetails?: { indexedDB?: number };
+    };
+    return estimate.usageDetails?.indexedDB ?? estimate.usage ?? NaN;
+  });
+}
+
+/** Reads or writes the worker's record of which projectors built the read models. */
+async function projectorsMark(page: Page, value?: string): Promise<unknown> {
+  return page.evaluate(
+    (put) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('kafky');
+        open.onerror = () => reject(new Error(String(open.error)));
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction('meta', put === undefined ? 'readonly' : 'readwrite');
+          const store = tx.objectStore('meta');
+          const request =
+            put === undefined
+              ? store.get('projectors')
+              : store.put({ key: 'projectors', value: put });
+          tx.oncomplete = () => {
+            db.close();
+            resolve(put ?? (request.result as { value?: unknown } | undefined)?.value);
+          };
+          tx.onerror = () => reject(new Error(String(tx.error)));
+        };
+      }),
+    value,
+  );
+}
+
+/** Reloads the page and answers when the latest message was painted, from navigation start. */
+async function reopen(page: Page): Promise<{ latest: number; fcp: number }> {
+  await page.evaluate(() => delete window.__bench);
+  await page.reload();
+  await waitSeen(page, [LATEST], 10 * 60_000);
+  return paintTimes(page);
+}
+
+export async function browserHistory(
+  rec: Recorder,
+  { sizes, site, profile }: Context,
+): Promise<void> {
+  const n = sizes.history.messages;
+  const at = `${n.toLocaleString('en-US')} messages`;
+  const add = (id: string, label: string, unit: string, value: number, extra = {}) =>
+    rec.add({ id: `history.${id}`, section: SECTION, label, unit, ...extra }, value);
+  for (let run = 0; run < sizes.runs; run++) {
+    const relay = await startRelay({ staticDir: site });
+    const pusher = await WorkerProcess.start('push-clients.ts');
+    const port = await freePort();
+    const browser = await launchProfile(port);
+    try {
+      await pusher.call('stream', {
+        url: relay.sync,
+        room: DEFAULT_ROOM,
+        count: n,
+        lastText: `${LATEST} is the latest`,
+      });
+      await pusher.stop();
+
+      const page = await openKafky(browser.context, relay.url);
+      const profiling = profile
+        ? await profileChromium(
+            port,
+            ['page', 'shared_worker'],
+            profile,
+            `history-catchup-run${run}`,
+            1000,
+          )
+        : undefined;
+      await waitSeen(page, [LATEST], 30 * 60_000);
+      await profiling?.stop();
+      const catchUp = (await paintTimes(page)).latest / 1000;
+      add(
+        'catchup.seconds',
+        `catch-up of ${at} in Chromium, until the latest is on screen`,
+        's',
+        catchUp,
+      );
+      add('catchup.rate', 'catch-up in Chromium, events', 'events/s', n / catchUp);
+
+      // The size once the writes have settled.
+      await page.waitForTimeout(1000);
+      const bytes = await indexedDbBytes(page);
+      rec.add(
+        {
+          id: 'history.idb.per10k',
+          section: '6. Memory and storage',
+          label: `IndexedDB size per 10,000 messages (Chromium, log + read models, room of ${at})`,
+          unit: 'MB',
+        },
+        ((bytes / n) * 10_000) / 1e6,
+      );
+
+      // Cold opens. A mark in the worker tells whether a reload really started a new one.
+      const opens: number[] = [];
+      const shell: number[] = [];
+      let warmWorkers = 0;
+      for (let i = 0; i < sizes.history.opens; i++) {
+        await evaluateIn(port, 'shared_worker', 'self.__benchOld = true');
+        const opening =
+          profile && i === 0
+            ? await profileChromium(port, ['page'], profile, `history-open-run${run}`)
+            : undefined;
+        const times = await reopen(page);
+        await opening?.stop();
+        if ((await evaluateIn(port, 'shared_worker', 'self.__benchOld === true')).includes(true))
+          warmWorkers += 1;
+        opens.push(times.latest);
+        shell.push(times.fcp);
+      }
+      add('open', `open a room of ${at}, cold (reload) → latest on screen`, 'ms', median(opens), {
+        ...(n >= 100_000 ? { target: TARGETS.open100k } : {}),
+        note: `median of ${opens.length} reloads`,
+      });
+      add(
+        'open.fcp',
+        'baseline: the app shell’s first contentful paint on those reloads',
+        'ms',
+        median(shell),
+      );
+
+      // Marked as built by other projectors, the read models are rebuilt when the worker starts.
+      const built = await projectorsMark(page);
+      await projectorsMark(page, 'bench: stale');
+      const stale = await reopen(page);
+      const rebuilt = (await projectorsMark(page)) === built;
+      add(
+        'rebuild.open',
+        `open with stale read models: rebuild of ${at} → latest on screen`,
+        'ms',
+        stale.latest,
+      );
+      rec.detail(`history.run${run}`, {
+        n,
+        catchUp,
+        bytes,
+        opens,
+        shell,
+        warmWorkers,
+        rebuilt,
+        stale,
+      });
+      if (warmWorkers > 0 || !rebuilt) {
+        throw new Error(
+          `a reload kept its SharedWorker (${warmWorkers}) or did not rebuild (${rebuilt})`,
+        );
+      }
+    } finally {
+      await browser.close();
+      await pusher.stop();
+      await relay.dispose();
+    }
+  }
+}

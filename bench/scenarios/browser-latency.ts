@@ -1,0 +1,234 @@
+/**
+ * 4. In the browser: real Chromium, the built site, a relay process. Click Send → the
+ * message on screen in the same tab (the eager path); in another tab of the same browser
+ * (one SharedWorker; a second window, as a background tab is not painted); in another
+ * browser (a second Chromium with its own profile) through the relay.
+ * Baselines in the same Chromium: the frame interval, a BroadcastChannel between the two
+ * tabs, and a bare WebSocket between the two browsers through the bare forwarder.
+ */
+import type { Page } from '@playwright/test';
+import { freePort } from '../../relay/testing/relay-process.ts';
+import { DEFAULT_ROOM } from '../../shared/index.ts';
+import { join } from 'node:path';
+import type { Context } from '../config.ts';
+import {
+  collect,
+  followLatest,
+  inViewShare,
+  latencies,
+  launchProfile,
+  openKafky,
+  openKafkyWindow,
+  sendMessages,
+  waitSeen,
+} from '../lib/browser.ts';
+import { profileChromium } from '../lib/cdp.ts';
+import { TARGETS, type Recorder, type Target } from '../lib/figures.ts';
+import { WorkerProcess } from '../lib/procs.ts';
+import { startForwarder, startRelay } from '../lib/relay.ts';
+import { latencySummary, median } from '../lib/stats.ts';
+
+const SECTION = '4. In the browser (Chromium, built site)';
+
+/** The median interval between animation frames in a page, over 60 frames. */
+async function frameInterval(page: Page): Promise<number> {
+  const times = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const t: number[] = [];
+        const tick = (now: number) => {
+          t.push(now);
+          if (t.length < 61) requestAnimationFrame(tick);
+          else resolve(t);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+  return median(times.slice(1).map((t, i) => t - times[i]!));
+}
+
+/** One-way latency of `count` messages from page `from` to page `to` through `send`/`listen`. */
+async function pagePair(
+  from: Page,
+  to: Page,
+  count: number,
+  setup: (page: Page, role: 'send' | 'listen') => Promise<void>,
+): Promise<number[]> {
+  await setup(to, 'listen');
+  await setup(from, 'send');
+  const sent = await from.evaluate(async (n) => {
+    const sentAt: number[] = [];
+    const post = (window as unknown as { __post: (i: number) => void }).__post;
+    for (let i = 0; i < n; i++) {
+      sentAt.push(performance.timeOrigin + performance.now());
+      post(i);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return sentAt;
+  }, count);
+  await to.waitForFunction(
+    (n) => (window as unknown as { __got: number[] }).__got.filter(Boolean).length >= n,
+    count,
+  );
+  const got = await to.evaluate(() => (window as unknown as { __got: number[] }).__got);
+  return sent.map((t, i) => got[i]! - t);
+}
+
+const broadcastChannel = async (page: Page, role: 'send' | 'listen') => {
+  await page.evaluate((r) => {
+    const w = window as unknown as { __post: (i: number) => void; __got: number[] };
+    const channel = new BroadcastChannel('bench');
+    if (r === 'send') w.__post = (i) => channel.postMessage(i);
+    w.__got = [];
+    channel.onmessage = (e: MessageEvent<number>) =>
+      (w.__got[e.data] = performance.timeOrigin + performance.now());
+  }, role);
+};
+
+const bareSocket = async (page: Page, role: 'send' | 'listen') => {
+  await page.evaluate(async (r) => {
+    const w = window as unknown as { __post: (i: number) => void; __got: number[] };
+    const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/sync');
+    await new Promise((resolve) => (ws.onopen = resolve));
+    w.__got = [];
+    const caughtUp = new Promise((resolve) => {
+      ws.onmessage = (e: MessageEvent<string>) => {
+        const m = JSON.parse(e.data) as { type: string; events?: { payload: { text: string } }[] };
+        if (m.type === 'caught-up') resolve(null);
+        for (const event of m.events ?? [])
+          w.__got[Number(event.payload.text)] = performance.timeOrigin + performance.now();
+      };
+    });
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1 }));
+    ws.send(JSON.stringify({ type: 'subscribe', room: 'b2b', after: 0 }));
+    await caughtUp;
+    w.__post = (i) => {
+      const event = {
+        id: `bench-${r}-${i}`,
+        type: 'message.sent',
+        v: 1,
+        room: 'b2b',
+        author: 'bench-author',
+        ts: Date.now(),
+        payload: { text: String(i) },
+      };
+      ws.send(JSON.stringify({ type: 'push', events: [event] }));
+    };
+  }, role);
+};
+
+export async function browserLatency(
+  rec: Recorder,
+  { sizes, site, profile }: Context,
+): Promise<void> {
+  const { messages, gapMs } = sizes.browser;
+  const add = (id: string, label: string, value: number, target?: Target) =>
+    rec.add(
+      { id: `browser.${id}`, section: SECTION, label, unit: 'ms', ...(target ? { target } : {}) },
+      value,
+    );
+  for (let run = 0; run < sizes.runs; run++) {
+    const relay = await startRelay({
+      staticDir: site,
+      ...(profile ? { cpuProfile: join(profile, `relay-browser-run${run}.cpuprofile`) } : {}),
+    });
+    const forwarder = await startForwarder();
+    const observer = await WorkerProcess.start('subscribers.ts');
+    const ports = profile ? [await freePort(), await freePort()] : [];
+    const first = await launchProfile(ports[0]);
+    const second = await launchProfile(ports[1]);
+    const one = first.context;
+    const other = second.context;
+    try {
+      // The eager path, with one tab open.
+      const a = await openKafky(one, relay.url);
+      await a.evaluate(sendMessages, { kind: 'eager', count: messages, gapMs });
+      const eager = await collect(a);
+      const eagerFrame = latencySummary(latencies(eager.sent, eager.seen, 'frame'));
+      const eagerDom = latencySummary(latencies(eager.sent, eager.seen, 'dom'));
+      add(
+        'eager.p50',
+        'click Send → own message on screen (next frame), p50',
+        eagerFrame.p50,
+        TARGETS.eager,
+      );
+      add('eager.p99', 'click Send → own message on screen (next frame), p99', eagerFrame.p99);
+      add('eager.dom.p50', 'click Send → own message in the DOM, p50', eagerDom.p50);
+      add('frame', 'baseline: one animation frame in this Chromium', await frameInterval(a));
+
+      // Tab to tab (same browser, one SharedWorker) and browser to browser (through the relay).
+      // A bare socket watches the room too: when it gets a message splits the way in two.
+      const b = await openKafkyWindow(a, relay.url);
+      const cPage = await openKafky(other, relay.url);
+      for (const page of [a, b, cPage]) await followLatest(page);
+      await observer.call('watch', { url: relay.sync, room: DEFAULT_ROOM });
+      const profiling = profile
+        ? await Promise.all(
+            ports.map((port, i) =>
+              profileChromium(
+                port,
+                ['page', 'shared_worker'],
+                profile,
+                `browser-${i ? 'receiver' : 'sender'}`,
+              ),
+            ),
+          )
+        : [];
+      await a.evaluate(sendMessages, { kind: 'pair', count: messages, gapMs });
+      const { sent } = await collect(a);
+      const keys = Object.keys(sent).filter((k) => k.startsWith('bench-pair-'));
+      await waitSeen(b, keys);
+      await waitSeen(cPage, keys);
+      for (const p of profiling) await p.stop();
+      const pairSent = Object.fromEntries(keys.map((k) => [k, sent[k]!]));
+      const bSeen = (await collect(b)).seen;
+      const tab = latencySummary(latencies(pairSent, bSeen));
+      const c = { seen: (await collect(cPage)).seen };
+      const b2b = latencySummary(latencies(pairSent, c.seen));
+      rec.detail(`browser.run${run}.inView`, {
+        eager: inViewShare(eager.sent, eager.seen),
+        tab: inViewShare(pairSent, bSeen),
+        b2b: inViewShare(pairSent, c.seen),
+      });
+      add('tab.p50', 'tab to tab, same browser: p50', tab.p50, TARGETS.tabP50);
+      add('tab.p99', 'tab to tab, same browser: p99', tab.p99);
+      add('b2b.p50', 'browser to browser through the relay: p50', b2b.p50, TARGETS.b2bP50);
+      add('b2b.p99', 'browser to browser through the relay: p99', b2b.p99, TARGETS.b2bP99);
+      const passed = await observer.call<Record<string, number>>('arrivals', null);
+      const out = latencySummary(keys.flatMap((k) => (passed[k] ? [passed[k] - sent[k]!] : [])));
+      const rest = latencySummary(
+        keys.flatMap((k) => (passed[k] ? [(c.seen[k]?.frame ?? NaN) - passed[k]] : [])),
+      );
+      add(
+        'b2b.out.p50',
+        '… of which click → forwarded by the relay (seen by a bare socket), p50',
+        out.p50,
+      );
+      add('b2b.in.p50', '… of which forwarded → on screen in the other browser, p50', rest.p50);
+      const channel = latencySummary(await pagePair(a, b, messages, broadcastChannel));
+      add('tab.baseline.p50', 'baseline: BroadcastChannel between the two tabs, p50', channel.p50);
+      await Promise.all([a.close(), b.close(), cPage.close()]);
+
+      // A bare WebSocket from page to page through the bare forwarder, in the same two profiles.
+      const x = await one.newPage();
+      const y = await other.newPage();
+      await x.goto(forwarder.url);
+      await y.goto(forwarder.url);
+      const socket = latencySummary(await pagePair(x, y, messages, bareSocket));
+      add(
+        'b2b.baseline.p50',
+        'baseline: bare WebSocket page to page via the bare forwarder, p50',
+        socket.p50,
+      );
+      add(
+        'b2b.baseline.p99',
+        'baseline: bare WebSocket page to page via the bare forwarder, p99',
+        socket.p99,
+      );
+    } finally {
+      await Promise.all([first.close(), second.close(), observer.stop()]);
+      await forwarder.dispose();
+      await relay.dispose();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * 2. Fan-out: one room, one publisher, S subscribers each on its own socket (in two
+ * processes of their own); publish→receipt latency over every (message, subscriber) pair.
+ * The bare forwarder, driven the same way, is the baseline.
+ */
+import type { RoomId } from '../../shared/index.ts';
+import type { Context, Sizes } from '../config.ts';
+import { TARGETS, type Recorder } from '../lib/figures.ts';
+import { WorkerProcess, sleep } from '../lib/procs.ts';
+import { startForwarder, startRelay, type Target } from '../lib/relay.ts';
+import { latencySummary } from '../lib/stats.ts';
+
+const SECTION = '2. Fan-out';
+const ROOM = 'fan-out' as RoomId;
+const HOSTS = 2;
+
+async function measure(target: Target, subscribers: number, sizes: Sizes['fanout']) {
+  const hosts = await Promise.all(
+    Array.from({ length: HOSTS + 1 }, () => WorkerProcess.start('subscribers.ts')),
+  );
+  const publisher = hosts.pop()!;
+  try {
+    await Promise.all(
+      hosts.map((host, i) =>
+        host.call('connect', {
+          url: target.sync,
+          count: Math.floor(subscribers / HOSTS) + (i < subscribers % HOSTS ? 1 : 0),
+          room: ROOM,
+        }),
+      ),
+    );
+    await sleep(200);
+    const acked = await publisher.call<number>('publish', {
+      url: target.sync,
+      room: ROOM,
+      messages: sizes.messages,
+      intervalMs: sizes.intervalMs,
+    });
+    // Whatever is still on its way gets ten seconds, or is reported as missing.
+    const expected = acked * subscribers;
+    const latencies: number[] = [];
+    for (
+      const deadline = Date.now() + 10_000;
+      latencies.length < expected && Date.now() < deadline;
+    ) {
+      await sleep(100);
+      for (const host of hosts) {
+        for (const latency of await host.call<number[]>('collect', null)) latencies.push(latency);
+      }
+    }
+    return { ...latencySummary(latencies), received: latencies.length / expected };
+  } finally {
+    await Promise.all([...hosts, publisher].map((h) => h.stop()));
+  }
+}
+
+export async function fanout(rec: Recorder, { sizes }: Context): Promise<void> {
+  for (let run = 0; run < sizes.runs; run++) {
+    for (const s of sizes.fanout.subscribers) {
+      const relay = await startRelay();
+      const kafky = await measure(relay, s, sizes.fanout).finally(() => relay.dispose());
+      const forwarder = await startForwarder();
+      const bare = await measure(forwarder, s, sizes.fanout).finally(() => forwarder.dispose());
+      const at = `${s.toLocaleString('en-US')} subscribers`;
+      const add = (id: string, label: string, value: number, extra = {}) =>
+        rec.add(
+          {
+            id: `fanout.s${s}.${id}`,
+            section: SECTION,
+            label: `${at}: ${label}`,
+            unit: 'ms',
+            ...extra,
+          },
+          value,
+        );
+      add('kafky.p50', 'Kafky relay, publish→receipt p50', kafky.p50);
+      add(
+        'kafky.p99',
+        'Kafky relay, publish→receipt p99',
+        kafky.p99,
+        s >= 1000 ? { target: TARGETS.fanoutP99 } : {},
+      );
+      add('kafky.max', 'Kafky relay, publish→receipt max', kafky.max);
+      add('fwd.p50', 'bare forwarder, p50', bare.p50);
+      add('fwd.p99', 'bare forwarder, p99', bare.p99);
+      add('fwd.max', 'bare forwarder, max', bare.max);
+      rec.detail(`fanout.s${s}.run${run}.received`, {
+        kafky: kafky.received,
+        forwarder: bare.received,
+      });
+      if (kafky.received < 1)
+        throw new Error(`fan-out to ${s}: only ${(kafky.received * 100).toFixed(1)}% arrived`);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Fan-out and idle-connection load: a share of a room's subscribers, each on its own
+ * socket, recording when each event arrives; or the one publisher, sending messages that
+ * carry their send time. Both read `process.hrtime`, the machine's monotonic clock, which
+ * is the same in every process, so publish→receipt can be measured across processes.
+ */
+import type { RelayMessage, RoomId } from '../../shared/index.ts';
+import { serve } from '../lib/procs.ts';
+import { monoMs } from '../lib/stats.ts';
+import { WireClient, authorId, chatEvent, connectMany } from '../lib/wire.ts';
+
+let subscribers: WireClient[] = [];
+let latencies: number[] = [];
+const STAMP = /^fan-out t=([\d.]+)/;
+
+/** Opens `count` sockets; with a room, each subscribes to it and waits to be caught up. */
+async function connect(args: { url: string; count: number; room?: RoomId }) {
+  const opened = await connectMany(args.url, args.count);
+  if (args.room) {
+    const room = args.room;
+    for (let i = 0; i < opened.length; i += 100) {
+      await Promise.all(opened.slice(i, i + 100).map((client) => client.subscribe(room)));
+    }
+  }
+  for (const client of opened) {
+    client.onMessage = (message: RelayMessage) => {
+      if (message.type !== 'events') return;
+      const now = monoMs();
+      for (const event of message.events) {
+        const sent = STAMP.exec((event.payload as { text?: string }).text ?? '')?.[1];
+        if (sent !== undefined) latencies.push(now - Number(sent));
+      }
+    };
+  }
+  subscribers.push(...opened);
+  return subscribers.length;
+}
+
+/** Hands over the latencies recorded since the last call. */
+function collect() {
+  const taken = latencies;
+  latencies = [];
+  return taken;
+}
+
+/** One publisher: `messages` messages, one every `intervalMs`, each stamped with its send time. */
+async function publish(args: { url: string; room: RoomId; messages: number; intervalMs: number }) {
+  const publisher = await WireClient.connect(args.url);
+  let acked = 0;
+  publisher.onMessage = (message) => {
+    if (message.type === 'ack') acked += message.acks.length;
+  };
+  const author = authorId(99_999);
+  for (let i = 0; i < args.messages; i++) {
+    const event = chatEvent(args.room, author, `fan-out t=${monoMs().toFixed(3)} #${i}`);
+    publisher.send({ type: 'push', events: [event] });
+    await new Promise((resolve) => setTimeout(resolve, args.intervalMs));
+  }
+  const deadline = Date.now() + 30_000;
+  while (acked < args.messages && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  publisher.close();
+  return acked;
+}
+
+/** When each `bench-<kind>-<n>` message went past a bare subscriber, on the pages' clock. */
+const passed: Record<string, number> = {};
+const MARKER = /bench-[a-z]+-\d+/;
+
+/** Watches a room from one more socket, as an observer of when the relay forwards. */
+async function watch(args: { url: string; room: RoomId }) {
+  const observer = await WireClient.connect(args.url);
+  await observer.subscribe(args.room);
+  observer.onMessage = (message) => {
+    if (message.type !== 'events') return;
+    const now = performance.timeOrigin + performance.now();
+    for (const event of message.events) {
+      const key = MARKER.exec((event.payload as { text?: string }).text ?? '')?.[0];
+      if (key && passed[key] === undefined) passed[key] = now;
+    }
+  };
+  subscribers.push(observer);
+}
+
+function arrivals() {
+  return passed;
+}
+
+function close() {
+  for (const client of subscribers) client.close();
+  subscribers = [];
+  latencies = [];
+}
+
+serve({ connect, collect, publish, watch, arrivals, close });
