@@ -15,6 +15,8 @@ export interface Results {
   figures: Figure[];
   errors: Record<string, string>;
   details: Record<string, unknown>;
+  /** Scenarios whose figures were taken from an earlier run (`--merge`), with its date. */
+  merged?: { date: string; commit: string; scenarios: string[] };
 }
 
 const START = '<!-- bench:results:start -->';
@@ -58,6 +60,12 @@ export function renderMarkdown(results: Results): string {
         ? ''
         : ' — **the machine was busy (load ≥ 1.5 at the start); expect noisier figures**'),
     `- 1-minute load average at the start → end of each scenario (the bench's own processes count): ${perScenario(results)}`,
+    ...(results.merged
+      ? [
+          `- The figures of ${results.merged.scenarios.join(', ')} come from the run of ${results.merged.date} ` +
+            `(commit ${results.merged.commit}; same mode and machine), the others from this one.`,
+        ]
+      : []),
     '',
   ];
   // Sections in the issue's order ("1. …", "2. …"), figures in the order they were measured.

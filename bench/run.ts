@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--only a,b] [--runs N] [--wait-load L] [--docs]`
+ * `npm run bench [-- --quick | --smoke] [--only a,b] [--runs N] [--wait-load L] [--docs]
+ *   [--profile] [--merge earlier.json]`
  *
  * Runs the scenarios of issue 7 one after the other, each with its baselines, and writes
  * bench/results/<mode>-<time>.json and .md. A full run also puts its tables into
@@ -7,7 +8,7 @@
  * tiny sizes, and it fails only when a figure is missing, never on how fast it is.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../relay/testing/relay-process.ts';
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     runs: { type: 'string' },
     'wait-load': { type: 'string' },
     'wait-minutes': { type: 'string', default: '30' },
+    merge: { type: 'string' },
     docs: { type: 'boolean', default: false },
     site: { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -72,6 +74,28 @@ function site(): string {
     stdio: 'inherit',
   });
   return out;
+}
+
+/**
+ * Takes the figures of the scenarios not run now from an earlier run's JSON (`--merge`):
+ * to re-measure one scenario that a busy machine spoiled, keeping the others.
+ */
+function merge(now: Results, file: string): Results {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  const kept = Object.keys(SCENARIOS).filter((name) => !only.includes(name));
+  const prefixes = kept.map((name) => `${name}.`);
+  const figures = earlier.figures.filter((f) => prefixes.some((p) => f.id.startsWith(p)));
+  const details = Object.fromEntries(
+    Object.entries(earlier.details).filter(([key]) => kept.some((name) => key.includes(name))),
+  );
+  const scenarios = kept.filter((name) => figures.some((f) => f.id.startsWith(`${name}.`)));
+  return {
+    ...now,
+    figures: [...figures, ...now.figures],
+    details: { ...details, ...now.details },
+    errors: { ...now.errors },
+    merged: { date: earlier.date, commit: earlier.machine.commit, scenarios },
+  };
 }
 
 async function main(): Promise<void> {
@@ -120,7 +144,7 @@ async function main(): Promise<void> {
     // Written after every scenario, so an interrupted run keeps what it measured.
     writeFileSync(`${stem}.json`, JSON.stringify(results(), null, 2));
   }
-  const final = results();
+  const final = flags.merge ? merge(results(), flags.merge) : results();
   if (profile) {
     const files = summarizeDir(profile, ctx.site || undefined);
     console.log(`bench: ${files.length} CPU profiles, each with a .txt summary, in ${profile}`);

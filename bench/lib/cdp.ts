@@ -105,3 +105,27 @@ export async function evaluateIn(
     }),
   );
 }
+
+/**
+ * Counts, in the page or worker it is evaluated in, the IndexedDB requests made from now
+ * on (cursor steps one each). Read the counts with `READ_IDB_REQUESTS`.
+ */
+export const COUNT_IDB_REQUESTS = `(() => {
+  const counts = (self.__benchRequests = {});
+  const wrap = (proto, names) => {
+    for (const name of names) {
+      const original = proto[name];
+      proto[name] = function (...args) {
+        counts[name] = (counts[name] || 0) + 1;
+        return original.apply(this, args);
+      };
+    }
+  };
+  wrap(IDBObjectStore.prototype, ['get', 'getAll', 'getAllKeys', 'put', 'add', 'delete', 'clear', 'count', 'openCursor', 'openKeyCursor']);
+  wrap(IDBIndex.prototype, ['get', 'getKey', 'getAll', 'getAllKeys', 'count', 'openCursor', 'openKeyCursor']);
+  wrap(IDBCursor.prototype, ['continue', 'advance', 'continuePrimaryKey']);
+  return true;
+})()`;
+
+export const READ_IDB_REQUESTS =
+  'Object.values(self.__benchRequests ?? {}).reduce((a, b) => a + b, 0)';

@@ -22,7 +22,7 @@ import {
   sendMessages,
   waitSeen,
 } from '../lib/browser.ts';
-import { profileChromium } from '../lib/cdp.ts';
+import { COUNT_IDB_REQUESTS, READ_IDB_REQUESTS, evaluateIn, profileChromium } from '../lib/cdp.ts';
 import { TARGETS, type Recorder, type Target } from '../lib/figures.ts';
 import { WorkerProcess } from '../lib/procs.ts';
 import { startForwarder, startRelay } from '../lib/relay.ts';
@@ -134,7 +134,8 @@ export async function browserLatency(
     });
     const forwarder = await startForwarder();
     const observer = await WorkerProcess.start('subscribers.ts');
-    const ports = profile ? [await freePort(), await freePort()] : [];
+    // Debugging ports: to count the SharedWorker's requests, and to profile with --profile.
+    const ports = [await freePort(), await freePort()];
     const first = await launchProfile(ports[0]);
     const second = await launchProfile(ports[1]);
     const one = first.context;
@@ -174,11 +175,22 @@ export async function browserLatency(
             ),
           )
         : [];
+      await evaluateIn(ports[0]!, 'shared_worker', COUNT_IDB_REQUESTS);
+      await observer.call('eventTypes', null);
       await a.evaluate(sendMessages, { kind: 'pair', count: messages, gapMs });
       const { sent } = await collect(a);
       const keys = Object.keys(sent).filter((k) => k.startsWith('bench-pair-'));
       await waitSeen(b, keys);
       await waitSeen(cPage, keys);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const [requests] = (await evaluateIn(
+        ports[0]!,
+        'shared_worker',
+        READ_IDB_REQUESTS,
+      )) as number[];
+      const types = await observer.call<Record<string, number>>('eventTypes', null);
+      const stored = Object.values(types).reduce((x, y) => x + y, 0);
+      rec.detail(`browser.run${run}.eventTypes`, types);
       for (const p of profiling) await p.stop();
       const pairSent = Object.fromEntries(keys.map((k) => [k, sent[k]!]));
       const bSeen = (await collect(b)).seen;
@@ -205,6 +217,27 @@ export async function browserLatency(
         out.p50,
       );
       add('b2b.in.p50', '… of which forwarded → on screen in the other browser, p50', rest.p50);
+      const cost = {
+        section: SECTION,
+        unit: 'per message',
+        note: 'two windows + another browser open',
+      };
+      rec.add(
+        {
+          id: 'browser.requests',
+          label: 'IndexedDB requests in the sender’s SharedWorker',
+          ...cost,
+        },
+        requests! / messages,
+      );
+      rec.add(
+        {
+          id: 'browser.events',
+          label: 'events the relay stored and forwarded (messages and read marks)',
+          ...cost,
+        },
+        stored / messages,
+      );
       const channel = latencySummary(await pagePair(a, b, messages, broadcastChannel));
       add('tab.baseline.p50', 'baseline: BroadcastChannel between the two tabs, p50', channel.p50);
       await Promise.all([a.close(), b.close(), cPage.close()]);

@@ -65,6 +65,8 @@ async function publish(args: { url: string; room: RoomId; messages: number; inte
 
 /** When each `bench-<kind>-<n>` message went past a bare subscriber, on the pages' clock. */
 const passed: Record<string, number> = {};
+/** Events of each type that went past it. */
+const types: Record<string, number> = {};
 const MARKER = /bench-[a-z]+-\d+/;
 
 /** Watches a room from one more socket, as an observer of when the relay forwards. */
@@ -75,6 +77,7 @@ async function watch(args: { url: string; room: RoomId }) {
     if (message.type !== 'events') return;
     const now = performance.timeOrigin + performance.now();
     for (const event of message.events) {
+      types[event.type] = (types[event.type] ?? 0) + 1;
       const key = MARKER.exec((event.payload as { text?: string }).text ?? '')?.[0];
       if (key && passed[key] === undefined) passed[key] = now;
     }
@@ -86,10 +89,17 @@ function arrivals() {
   return passed;
 }
 
+/** Hands over the count of events per type seen since the last call. */
+function eventTypes() {
+  const taken = { ...types };
+  for (const key of Object.keys(types)) delete types[key];
+  return taken;
+}
+
 function close() {
   for (const client of subscribers) client.close();
   subscribers = [];
   latencies = [];
 }
 
-serve({ connect, collect, publish, watch, arrivals, close });
+serve({ connect, collect, publish, watch, arrivals, eventTypes, close });
