@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root directory. */
@@ -129,8 +129,11 @@ export class RelayProcess {
   async start(): Promise<void> {
     if (this.#disposed) throw new Error('This relay has been disposed.');
     if (this.#child) throw new Error('The relay is already running.');
+    // KAFKY_E2E_DIST lets two checkouts' builds (or two people's) be tested side by side.
     const staticDir =
-      this.#options.staticDir === undefined ? join(REPO_ROOT, 'dist') : this.#options.staticDir;
+      this.#options.staticDir === undefined
+        ? resolve(process.env.KAFKY_E2E_DIST ?? join(REPO_ROOT, 'dist'))
+        : this.#options.staticDir;
     if (staticDir !== null && !existsSync(join(staticDir, 'index.html'))) {
       throw new Error(`No site to serve in ${staticDir}: run \`npm run build\` first.`);
     }
