@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'internal',
   'not_subscribed',
   'no_author',
+  'event_too_large',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,7 +3,13 @@ import { newEventId, type AuthorId, type RoomId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { PROTOCOL_VERSION } from './protocol-version.ts';
 import type { MessageSent } from './events/index.ts';
-import { checkEvent, isKnownEventType, parseClientFrame, parseRelayFrame } from './validation.ts';
+import {
+  checkEvent,
+  checkStorable,
+  isKnownEventType,
+  parseClientFrame,
+  parseRelayFrame,
+} from './validation.ts';
 
 function message(text: string, overrides: Partial<Record<string, unknown>> = {}): MessageSent {
   return {
@@ -131,5 +137,31 @@ describe('parseRelayFrame', () => {
     const twice = { ...presence, online: ['p8Zk2xQm7RtY', 'p8Zk2xQm7RtY'] };
     expect(parseRelayFrame(JSON.stringify(twice)).ok).toBe(false);
     expect(parseRelayFrame(JSON.stringify({ ...presence, online: ['bad id'] })).ok).toBe(false);
+  });
+});
+
+describe('checkStorable', () => {
+  it('passes a known, valid event as known', () => {
+    const event = message('hello');
+    expect(checkStorable(event)).toEqual({ ok: true, value: { event, known: true } });
+  });
+
+  it('passes an event of a type or version it does not know, as unknown', () => {
+    const newer = message('hello', { type: 'poll.created', payload: { question: 'tea?' } });
+    expect(checkStorable(newer)).toEqual({ ok: true, value: { event: newer, known: false } });
+    const v9 = message('hello', { v: 9, payload: { text: 'hi', format: 'rich' } });
+    expect(checkStorable(v9)).toEqual({ ok: true, value: { event: v9, known: false } });
+  });
+
+  it.each([
+    ['a known type failing its schema', message('')],
+    ['an unknown type with a bad envelope', message('hi', { type: 'poll.created', room: 'a b' })],
+    ['an unknown type with a bad type name', message('hi', { type: 'Poll' })],
+    ['an unknown type without a payload', message('hi', { type: 'poll.created', payload: 3 })],
+    ['a non-object', 'message.sent'],
+  ])('refuses %s as invalid_event', (_, event) => {
+    const result = checkStorable(event);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('invalid_event');
   });
 });

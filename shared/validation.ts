@@ -1,6 +1,12 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KafkyError, type ErrorCode } from './errors.ts';
-import { EVENT_SCHEMAS, eventKey, type AnyEvent, type KafkyEvent } from './events/index.ts';
+import {
+  EVENT_SCHEMAS,
+  anyEventSchema,
+  eventKey,
+  type AnyEvent,
+  type KafkyEvent,
+} from './events/index.ts';
 import { AUTHOR_ID_PATTERN, EVENT_ID_PATTERN, ROOM_ID_PATTERN } from './ids.ts';
 import {
   CLIENT_MESSAGE_SCHEMAS,
@@ -32,6 +38,8 @@ const eventValidators = new Map<string, ValidateFunction>(
     ajv.compile(schema),
   ]),
 );
+
+const validateAnyEvent = ajv.compile(anyEventSchema);
 
 function describe(errors: ErrorObject[] | null | undefined, what: string): string {
   return ajv.errorsText(errors, { dataVar: what, separator: '; ' });
@@ -97,4 +105,20 @@ export function checkEvent(event: unknown): Checked<KafkyEvent> {
   }
   if (!validate(event)) return fail('invalid_event', describe(validate.errors, type));
   return { ok: true, value: event as KafkyEvent };
+}
+
+/**
+ * Whether the relay (or a peer) may store and pass on an event: its envelope must be
+ * valid, and so must its payload when this code knows its type and version. An event of
+ * a type or version this code does not know (a newer client wrote it) passes with
+ * `known: false`: it is kept and synced, never dropped, and projected by code that
+ * knows it.
+ */
+export function checkStorable(event: unknown): Checked<{ event: AnyEvent; known: boolean }> {
+  if (!validateAnyEvent(event)) {
+    return fail('invalid_event', describe(validateAnyEvent.errors, 'event'));
+  }
+  if (!isKnownEventType(event)) return { ok: true, value: { event, known: false } };
+  const checked = checkEvent(event);
+  return checked.ok ? { ok: true, value: { event, known: true } } : checked;
 }
