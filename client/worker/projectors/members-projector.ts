@@ -1,6 +1,6 @@
 import type { AuthorId, RoomId } from '../../../shared/index.ts';
 import type { KafkyDb, MemberRow } from '../db.ts';
-import { eventsOf, sortKey, type Projector } from './projector.ts';
+import { eventsOf, sortKey, type ProjectedEvent, type Projector } from './projector.ts';
 
 /**
  * Who is who in each room: the latest name each author set there, and whether they are
@@ -31,13 +31,24 @@ async function recompute(db: KafkyDb, room: RoomId, author: AuthorId): Promise<v
     ['room.created', 'member.joined', 'member.left'],
     author,
   );
+  const row = memberOf(room, author, names, membership);
+  if (row) await db.members.put(row);
+  else await db.members.delete([room, author]);
+}
+
+type Of<T extends ProjectedEvent['type']> = Extract<ProjectedEvent, { type: T }>;
+
+/** One author's row from their names and their membership events in a room, in the room's order. */
+export function memberOf(
+  room: RoomId,
+  author: AuthorId,
+  names: readonly Of<'profile.name-set'>[],
+  membership: readonly Of<'room.created' | 'member.joined' | 'member.left'>[],
+): MemberRow | null {
   const name = names.at(-1);
   const last = membership.at(-1);
-  if (!name && !last) {
-    await db.members.delete([room, author]);
-    return;
-  }
-  const row: MemberRow = {
+  if (!name && !last) return null;
+  return {
     room,
     author,
     name: name?.payload.name ?? null,
@@ -45,5 +56,4 @@ async function recompute(db: KafkyDb, room: RoomId, author: AuthorId): Promise<v
     member: last !== undefined && last.type !== 'member.left',
     memberKey: last ? sortKey(last) : null,
   };
-  await db.members.put(row);
 }

@@ -65,7 +65,11 @@ async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventI
   await db.messages.bulkPut(rows);
 }
 
-function computeRow(message: Stored<MessageSent>, all: Stored<MessageRelation>[]): MessageRow {
+/** A message's row from the message and every event that points at it, in any order. */
+export function computeRow(
+  message: Stored<MessageSent>,
+  all: Stored<MessageRelation>[],
+): MessageRow {
   const relations = all
     .filter((e) => !e.rejected && e.room === message.room && checkEvent(stripStorage(e)).ok)
     .sort(byRoomOrder);

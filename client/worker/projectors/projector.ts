@@ -78,9 +78,14 @@ export async function eventsOf<T extends KafkyEvent['type']>(
           .between([room, type, Dexie.minKey], [room, type, Dexie.maxKey]);
     found.push(...(await range.toArray()));
   }
-  return found
+  return projectable(found) as Known<T>[];
+}
+
+/** What a projector reads of some events: the valid, not refused ones, in the room's order. */
+export function projectable(events: readonly StoredEvent[]): StoredEvent[] {
+  return events
     .filter((event) => !event.rejected && checkEvent(stripStorage(event)).ok)
-    .sort(byRoomOrder) as Known<T>[];
+    .sort(byRoomOrder);
 }
 
 /** The event as its author wrote it, without what this browser adds. */

@@ -1,6 +1,6 @@
 import type { RoomId } from '../../../shared/index.ts';
-import type { KafkyDb } from '../db.ts';
-import { eventsOf, sortKey, type Projector } from './projector.ts';
+import type { KafkyDb, RoomViewRow } from '../db.ts';
+import { eventsOf, sortKey, type ProjectedEvent, type Projector } from './projector.ts';
 
 /** Each room's name (the latest given) and who opened it. */
 export const roomsProjector: Projector = {
@@ -15,16 +15,22 @@ export const roomsProjector: Projector = {
 };
 
 async function recompute(db: KafkyDb, room: RoomId): Promise<void> {
-  const named = await eventsOf(db, room, ['room.created', 'room.renamed']);
+  const row = roomViewOf(room, await eventsOf(db, room, ['room.created', 'room.renamed']));
+  if (row) await db.roomViews.put(row);
+  else await db.roomViews.delete(room);
+}
+
+/** A room's row from its `room.created` and `room.renamed` events, in the room's order. */
+export function roomViewOf(
+  room: RoomId,
+  named: readonly Extract<ProjectedEvent, { type: 'room.created' | 'room.renamed' }>[],
+): RoomViewRow | null {
   const latest = named.at(-1);
-  if (!latest) {
-    await db.roomViews.delete(room);
-    return;
-  }
-  await db.roomViews.put({
+  if (!latest) return null;
+  return {
     room,
     name: latest.payload.name,
     nameKey: sortKey(latest),
     createdBy: named.find((e) => e.type === 'room.created')?.author ?? null,
-  });
+  };
 }
