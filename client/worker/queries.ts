@@ -83,7 +83,9 @@ export class Queries {
     const targets = [...new Set(rows.flatMap((row) => (row.replyTo ? [row.replyTo] : [])))];
     const found = await this.db.messages.bulkGet(targets);
     targets.forEach((id, i) => quoted.set(id, found[i]));
-    return rows.map((row) => this.view(row, names, row.replyTo && quoted.get(row.replyTo)));
+    return rows.map((row) =>
+      messageView(row, names, this.me, row.replyTo && quoted.get(row.replyTo)),
+    );
   }
 
   /** Every room this browser is in, with what the room list shows of each. */
@@ -181,11 +183,7 @@ export class Queries {
       this.db.members.where('[room+author]').between([room, ''], [room, '\uffff']).toArray(),
       this.db.reads.get([room, this.me]),
     ]);
-    const names = displayNames(members);
-    const present: MemberView[] = members
-      .filter((m) => m.member)
-      .map((m) => ({ author: m.author, name: names.get(m.author)!, own: m.author === this.me }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const present = memberViews(members, this.me);
     return {
       room,
       name: view?.name ?? room,
@@ -246,46 +244,48 @@ export class Queries {
       .toArray();
     return displayNames(members);
   }
+}
 
-  private view(
-    row: MessageRow,
-    names: Map<AuthorId, string>,
-    quoted: MessageRow | undefined | '',
-  ): MessageView {
-    const nameOf = (author: AuthorId) => names.get(author) ?? fallbackName(author);
-    const view: MessageView = {
-      id: row.id,
-      room: row.room,
-      author: row.author,
-      authorName: nameOf(row.author),
-      text: row.text,
-      ts: row.ts,
-      seq: row.seq ?? null,
-      state: row.state,
-      own: row.author === this.me,
-      edited: row.edited,
-      deleted: row.deleted,
-      reactions: row.reactions.map((r): ReactionView => ({
-        key: r.key,
-        count: r.authors.length,
-        mine: r.authors.includes(this.me),
-        names: r.authors.map(nameOf),
-      })),
-    };
-    if (row.replyTo) {
-      const quote: QuoteView = quoted
-        ? {
-            id: row.replyTo,
-            authorName: nameOf(quoted.author),
-            text: preview(quoted.text),
-            deleted: quoted.deleted,
-          }
-        : { id: row.replyTo, authorName: null, text: '', deleted: false };
-      view.replyTo = quote;
-    }
-    if (row.error) view.error = row.error;
-    return view;
+/** A message row as a reader (`me`) sees it, with the names of its room's members. */
+export function messageView(
+  row: MessageRow,
+  names: Map<AuthorId, string>,
+  me: AuthorId,
+  quoted: MessageRow | undefined | '',
+): MessageView {
+  const nameOf = (author: AuthorId) => names.get(author) ?? fallbackName(author);
+  const view: MessageView = {
+    id: row.id,
+    room: row.room,
+    author: row.author,
+    authorName: nameOf(row.author),
+    text: row.text,
+    ts: row.ts,
+    seq: row.seq ?? null,
+    state: row.state,
+    own: row.author === me,
+    edited: row.edited,
+    deleted: row.deleted,
+    reactions: row.reactions.map((r): ReactionView => ({
+      key: r.key,
+      count: r.authors.length,
+      mine: r.authors.includes(me),
+      names: r.authors.map(nameOf),
+    })),
+  };
+  if (row.replyTo) {
+    const quote: QuoteView = quoted
+      ? {
+          id: row.replyTo,
+          authorName: nameOf(quoted.author),
+          text: preview(quoted.text),
+          deleted: quoted.deleted,
+        }
+      : { id: row.replyTo, authorName: null, text: '', deleted: false };
+    view.replyTo = quote;
   }
+  if (row.error) view.error = row.error;
+  return view;
 }
 
 /**
@@ -305,6 +305,15 @@ export function displayNames(members: readonly MemberRow[]): Map<AuthorId, strin
       return [m.author, shared ? `${name} (${shortId(m.author)})` : name];
     }),
   );
+}
+
+/** Who is in a room now, by name, as a reader (`me`) sees them. */
+export function memberViews(members: readonly MemberRow[], me: AuthorId): MemberView[] {
+  const names = displayNames(members);
+  return members
+    .filter((m) => m.member)
+    .map((m) => ({ author: m.author, name: names.get(m.author)!, own: m.author === me }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** What to call someone who has not chosen a name yet: stable, and different per person. */
