@@ -143,6 +143,88 @@ export type BusEvent = AnyEvent & { seq?: number; rts?: number };
 
 export type Listener<T> = (value: T) => void | Promise<void>;
 
+/** Where an event of the local log stands: refused ones carry the relay's reason. */
+export type LogEventState = 'pending' | 'delivered' | 'refused';
+
+/** One event of this browser's log, as the inspector lists it. */
+export interface LogEventView {
+  /** Its place in this browser's log. */
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  roomName: string;
+  /** The room's sequence, once the relay has given it one. */
+  seq: number | null;
+  type: string;
+  v: number;
+  author: AuthorId;
+  authorName: string;
+  /** The writer's clock. */
+  ts: number;
+  state: LogEventState;
+  reason?: { code: ErrorCode; message: string };
+}
+
+/** Which events of the log to list: any room and type when left out. */
+export interface LogFilter {
+  room?: RoomId;
+  type?: string;
+}
+
+/** A page of the log, newest first. */
+export interface LogPage {
+  events: LogEventView[];
+  /** How many events pass the filter. */
+  total: number;
+  /** Where the next older page starts (its `before`), or null on the oldest page. */
+  older: number | null;
+}
+
+/** An own event waiting for the relay: a draft until handed to a socket, then pushed. */
+export interface OutboxEntryView {
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  roomName: string;
+  type: string | null;
+  state: 'draft' | 'pushed';
+}
+
+/** The outbox, oldest first (the order it goes out in). */
+export interface OutboxView {
+  entries: OutboxEntryView[];
+  total: number;
+}
+
+/** How far a room's log here is behind the relay's. */
+export interface RoomHeadView {
+  room: RoomId;
+  name: string;
+  /** Every sequence up to here is held in this browser. */
+  localHead: number;
+  /** The relay's head as last heard (null before its first `caught-up` since start). */
+  relayHead: number | null;
+  /** relayHead - localHead, when the relay's head is known. */
+  lag: number | null;
+  left: boolean;
+}
+
+/** A room as it was just after one of its events, replayed in memory from the log. */
+export interface TimeTravelView {
+  room: RoomId;
+  /** The event the room is shown just after. */
+  through: { id: EventId; pos: number; seq: number | null; type: string };
+  /** How many of the room's events led here. */
+  replayed: number;
+  name: string;
+  members: MemberView[];
+  /** A window of the room's messages as they were, oldest first, around `focus` if set. */
+  messages: MessageView[];
+  totalMessages: number;
+  /** The message the event wrote or changed, if it is one of those. */
+  focus: EventId | null;
+}
+
 export interface KafkyApi {
   // Commands: each appends its events (and their projections) in one local transaction.
   sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId>;
@@ -195,6 +277,22 @@ export interface KafkyApi {
   watchConnection(listener: Listener<ConnectionView>): Promise<SubscriptionId>;
   /** Who is typing and who is online in a room, as it changes. */
   watchActivity(room: RoomId, listener: Listener<ActivityView>): Promise<SubscriptionId>;
+  // The inspector: read-only views of the log and its machinery.
+  /** A page of the local log, newest first: the latest one (without `before`) follows changes. */
+  watchEventLog(
+    filter: LogFilter,
+    page: { before?: number; limit: number },
+    listener: Listener<LogPage>,
+  ): Promise<SubscriptionId>;
+  watchOutbox(limit: number, listener: Listener<OutboxView>): Promise<SubscriptionId>;
+  /** Each room's local head against the relay's. */
+  watchRoomHeads(listener: Listener<RoomHeadView[]>): Promise<SubscriptionId>;
+  /**
+   * The room as it was just after event `through`, at most `limit` messages of it:
+   * replayed in memory, never touching the read models. Null if the event is not held.
+   */
+  timeTravel(room: RoomId, through: EventId, limit: number): Promise<TimeTravelView | null>;
+
   /** Every event of the bus's chosen emit, as it happens. */
   onEvent(emit: Emit, listener: Listener<BusEvent>): Promise<SubscriptionId>;
   unsubscribe(id: SubscriptionId): Promise<void>;

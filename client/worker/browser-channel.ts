@@ -2,6 +2,7 @@ import { isAuthorId, isRoomId, type RoomId } from '../../shared/index.ts';
 import type { BusEvent, ConnectionStatus, Emit } from '../api.ts';
 import type { ActivityState, RoomActivity } from './activity.ts';
 import type { EventBus } from './bus.ts';
+import type { RelayHeads } from './inspector/relay-heads.ts';
 
 /** The part of BroadcastChannel used here, so tests can link two cores in memory. */
 export interface ChannelLike {
@@ -19,7 +20,9 @@ type ChannelMessage =
   /** A follower's typing signal, for the leader's socket. */
   | { kind: 'typing'; room: RoomId; active: boolean }
   /** A room's typing and presence at the leader, for the followers to mirror. */
-  | { kind: 'activity'; room: RoomId; activity: RoomActivity };
+  | { kind: 'activity'; room: RoomId; activity: RoomActivity }
+  /** The relay's heads as the leader last heard them, for the followers' inspectors. */
+  | { kind: 'heads'; heads: Record<string, number> };
 
 /** Where typing signals go out: the socket's owner. */
 export interface TypingSink {
@@ -52,6 +55,8 @@ export class BrowserChannel implements StatusSource {
   private typingSink: TypingSink | null = null;
   private activity: ActivityState | null = null;
   private stopActivity: (() => void) | undefined;
+  private heads: RelayHeads | null = null;
+  private stopHeads: (() => void) | undefined;
   private readonly listeners = new Set<(status: ConnectionStatus) => void>();
   private readonly stopBus: (() => void)[];
 
@@ -99,6 +104,15 @@ export class BrowserChannel implements StatusSource {
     });
   }
 
+  /** Mirrors the relay's heads from the leader to the followers, as `shareActivity` does. */
+  shareHeads(heads: RelayHeads): void {
+    this.stopHeads?.();
+    this.heads = heads;
+    this.stopHeads = heads.onChange(() => {
+      if (this.leader) this.post({ kind: 'heads', heads: heads.all() });
+    });
+  }
+
   /** Sends a typing signal through whichever core owns the socket. */
   setTyping(room: RoomId, active: boolean): void {
     if (this.typingSink) this.typingSink.sendTyping(room, active);
@@ -126,6 +140,7 @@ export class BrowserChannel implements StatusSource {
     for (const stop of this.stopBus) stop();
     this.stopLeader?.();
     this.stopActivity?.();
+    this.stopHeads?.();
     this.channel.onmessage = null;
     this.channel.close();
   }
@@ -152,6 +167,7 @@ export class BrowserChannel implements StatusSource {
         if (!this.leader) return;
         this.post({ kind: 'status', status: this.leader.status });
         for (const room of this.activity?.activeRooms() ?? []) this.postActivity(room);
+        if (this.heads) this.post({ kind: 'heads', heads: this.heads.all() });
         return;
       case 'typing':
         if (!this.typingSink) return;
@@ -166,6 +182,10 @@ export class BrowserChannel implements StatusSource {
           throw new Error('a malformed activity update');
         }
         this.activity.load(message.room, message.activity);
+        return;
+      case 'heads':
+        if (this.leader || !this.heads) return;
+        this.heads.load(message.heads);
         return;
     }
   }

@@ -5,6 +5,8 @@ import { EventBus } from './bus.ts';
 import { Commands } from './commands.ts';
 import { openDb, type KafkyDb } from './db.ts';
 import { EventStore } from './event-store.ts';
+import { InspectorQueries } from './inspector/inspector-queries.ts';
+import { RelayHeads } from './inspector/relay-heads.ts';
 import { PROJECTORS } from './projectors/index.ts';
 import { Queries } from './queries.ts';
 import { SyncClient, type SocketLike } from './sync/sync-client.ts';
@@ -50,6 +52,9 @@ export interface KafkyCore {
   setTyping(room: RoomId, active: boolean): void;
   commands: Commands;
   queries: Queries;
+  /** The relay's head of each room as last heard, wherever the socket lives. */
+  relayHeads: RelayHeads;
+  inspector: InspectorQueries;
   close(): void;
 }
 
@@ -62,6 +67,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
   const activity = new ActivityState(options.now);
+  const relayHeads = new RelayHeads();
   const sync = new SyncClient({
     url: options.syncUrl,
     store,
@@ -70,6 +76,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     agent: options.agent ?? 'kafky-web',
     author,
     activity,
+    relayHeads,
   });
   // The sync engine is an eager subscriber: an event stored here is pushed at once, and a
   // room just opened or joined is followed at once. Through the bus, this also works for
@@ -91,6 +98,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   if (options.election) {
     const elected = new BrowserChannel(options.election.channel, bus);
     elected.shareActivity(activity);
+    elected.shareHeads(relayHeads);
     channel = elected;
     connection = elected;
     // Granted when no other tab's core holds it: then this one takes over the socket and
@@ -126,6 +134,8 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     },
     commands,
     queries: new Queries(db, author),
+    relayHeads,
+    inspector: new InspectorQueries(db, author),
     close() {
       resign.abort();
       channel?.close();

@@ -8,8 +8,12 @@ import type {
   Emit,
   KafkyApi,
   Listener,
+  LogFilter,
+  LogPage,
   MessageView,
+  OutboxView,
   ProfileView,
+  RoomHeadView,
   RoomSummary,
   RoomView,
   SubscriptionId,
@@ -17,6 +21,7 @@ import type {
   TimelineWindow,
 } from '../api.ts';
 import { activityView, roomNames } from './activity.ts';
+import { roomHeads, type RoomCursor } from './inspector/inspector-queries.ts';
 import type { KafkyCore } from './kafky-core.ts';
 
 let nextSubscription = 1;
@@ -167,6 +172,43 @@ export class TabSession implements KafkyApi {
       stopActivity();
       members.unsubscribe();
     }, listener);
+  }
+
+  async watchEventLog(
+    filter: LogFilter,
+    page: { before?: number; limit: number },
+    listener: Listener<LogPage>,
+  ) {
+    const { inspector } = await this.core;
+    return this.live(() => inspector.log(filter, page), listener);
+  }
+
+  async watchOutbox(limit: number, listener: Listener<OutboxView>) {
+    const { inspector } = await this.core;
+    return this.live(() => inspector.outbox(limit), listener);
+  }
+
+  async watchRoomHeads(listener: Listener<RoomHeadView[]>) {
+    const { inspector, relayHeads } = await this.core;
+    let rooms: RoomCursor[] | undefined;
+    // The local heads are in IndexedDB, the relay's in memory: either changing sends both.
+    const send = () => rooms && this.deliver(listener, roomHeads(rooms, relayHeads));
+    const stopHeads = relayHeads.onChange(send);
+    const cursors = liveQuery(() => inspector.rooms()).subscribe({
+      next: (value) => {
+        rooms = value;
+        send();
+      },
+      error: (error: unknown) => this.log.error('kafky: room heads failed', error),
+    });
+    return this.track(() => {
+      stopHeads();
+      cursors.unsubscribe();
+    }, listener);
+  }
+
+  async timeTravel(room: RoomId, through: EventId, limit: number) {
+    return (await this.core).inspector.timeTravel(room, through, limit);
   }
 
   async onEvent(emit: Emit, listener: Listener<BusEvent>) {

@@ -13,6 +13,7 @@ import type { ActivityState } from '../activity.ts';
 import type { EventBus } from '../bus.ts';
 import type { StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
+import type { RelayHeads } from '../inspector/relay-heads.ts';
 import { Backoff } from './backoff.ts';
 
 // Method-derived, so a handler typed for the browser's richer events still fits.
@@ -39,6 +40,8 @@ export interface SyncOptions {
   author?: AuthorId;
   /** Where the relay's typing and presence signals go; they are ignored without one. */
   activity?: ActivityState;
+  /** Where the relay's head of each room goes, for the inspector. */
+  relayHeads?: Pick<RelayHeads, 'caughtUp'>;
   backoff?: Backoff;
   /** How long to wait for `welcome` before giving up on a socket. */
   helloTimeoutMs?: number;
@@ -330,6 +333,7 @@ export class SyncClient {
         return;
       }
       case 'caught-up':
+        this.options.relayHeads?.caughtUp(message.room, message.head);
         return;
       // Signals still queued from a socket that has dropped since say nothing about now.
       case 'typing':
