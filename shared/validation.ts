@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KafkyError, type ErrorCode } from './errors.ts';
 import {
   EVENT_SCHEMAS,
+  LOCAL_EVENT_SCHEMAS,
   anyEventSchema,
   eventKey,
   type AnyEvent,
@@ -33,7 +34,7 @@ function compileByType(schemas: readonly { properties: { type: { const: string }
 const clientValidators = compileByType(CLIENT_MESSAGE_SCHEMAS);
 const relayValidators = compileByType(RELAY_MESSAGE_SCHEMAS);
 const eventValidators = new Map<string, ValidateFunction>(
-  EVENT_SCHEMAS.map((schema) => [
+  [...EVENT_SCHEMAS, ...LOCAL_EVENT_SCHEMAS].map((schema) => [
     eventKey(schema.properties.type.const, schema.properties.v.const),
     ajv.compile(schema),
   ]),
@@ -85,6 +86,15 @@ export function parseRelayFrame(text: string): Checked<RelayMessage> {
   return json.ok ? checkMessage<RelayMessage>(json.value, relayValidators) : json;
 }
 
+const localEventTypes = new Set<string>(
+  LOCAL_EVENT_SCHEMAS.map((schema) => schema.properties.type.const),
+);
+
+/** Whether an event's type only ever lives in the log of the browser that wrote it. */
+export function isLocalOnlyEvent(event: Pick<AnyEvent, 'type'>): boolean {
+  return localEventTypes.has(event.type);
+}
+
 /** Whether this code has a schema for the event's type and version. */
 export function isKnownEventType(event: Pick<AnyEvent, 'type' | 'v'>): boolean {
   return eventValidators.has(eventKey(event.type, event.v));
@@ -117,6 +127,9 @@ export function checkEvent(event: unknown): Checked<KafkyEvent> {
 export function checkStorable(event: unknown): Checked<{ event: AnyEvent; known: boolean }> {
   if (!validateAnyEvent(event)) {
     return fail('invalid_event', describe(validateAnyEvent.errors, 'event'));
+  }
+  if (isLocalOnlyEvent(event)) {
+    return fail('invalid_event', 'a local event (a compensation) is never sent or stored');
   }
   if (!isKnownEventType(event)) return { ok: true, value: { event, known: false } };
   const checked = checkEvent(event);

@@ -1,5 +1,6 @@
 import { Dexie, type EntityTable } from 'dexie';
 import type { AnyEvent, AuthorId, ErrorCode, EventId, RoomId } from '../../shared/index.ts';
+import type { ProcessId, ProcessRow } from './sagas/process.ts';
 
 /**
  * An event in this browser's log. `pos` is its place in the local log; `seq` and `rts`
@@ -114,6 +115,8 @@ export type KafkyDb = Dexie & {
   roomViews: EntityTable<RoomViewRow, 'room'>;
   reads: Dexie.Table<ReadRow, [RoomId, AuthorId]>;
   meta: EntityTable<MetaRow, 'key'>;
+  /** Commands the relay may refuse, as processes with persisted states: see sagas/. */
+  processes: Dexie.Table<ProcessRow, ProcessId>;
 };
 
 /** Tables a write that appends events must lock, so log and read models change together. */
@@ -126,6 +129,7 @@ export const WRITE_TABLES = [
   'roomViews',
   'reads',
   'meta',
+  'processes',
 ] as const;
 
 /** The read models: derived from the log, so they can be cleared and rebuilt at any time. */
@@ -159,5 +163,7 @@ export function openDb(name = 'kafky'): KafkyDb {
   db.version(5).stores({
     events: '++pos, &id, [room+seq], payload.target, [room+type+author], [room+type+pos]',
   });
+  // Sagas: each command the relay may refuse, found by any of its events.
+  db.version(6).stores({ processes: '&id, state, *events' });
   return db;
 }

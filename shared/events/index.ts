@@ -1,3 +1,5 @@
+import { deliveryRefusedV1, type DeliveryRefused } from './delivery-refused.ts';
+import { deliveryRetriedV1, type DeliveryRetried } from './delivery-retried.ts';
 import { memberJoinedV1, type MemberJoined } from './member-joined.ts';
 import { memberLeftV1, type MemberLeft } from './member-left.ts';
 import { messageDeletedV1, type MessageDeleted } from './message-deleted.ts';
@@ -11,6 +13,8 @@ import { roomRenamedV1, type RoomRenamed } from './room-renamed.ts';
 
 export * from './envelope.ts';
 export {
+  deliveryRefusedV1,
+  deliveryRetriedV1,
   memberJoinedV1,
   memberLeftV1,
   messageDeletedV1,
@@ -23,6 +27,8 @@ export {
   roomRenamedV1,
 };
 export type {
+  DeliveryRefused,
+  DeliveryRetried,
   MemberJoined,
   MemberLeft,
   MessageDeleted,
@@ -53,6 +59,13 @@ export const EVENT_SCHEMAS = [
   readMarkedV1,
 ] as const;
 
+/**
+ * Event types that only ever live in the log of the browser that wrote them: the
+ * compensations of refused commands (see docs/sagas.md). Validated and projected like
+ * any other, never pushed, and refused by `checkStorable` should one be sent anyway.
+ */
+export const LOCAL_EVENT_SCHEMAS = [deliveryRefusedV1, deliveryRetriedV1] as const;
+
 /** An event of a type and version this code knows, checked against its own schema. */
 export type KafkyEvent =
   | MessageSent
@@ -64,7 +77,11 @@ export type KafkyEvent =
   | RoomRenamed
   | MemberJoined
   | MemberLeft
-  | ReadMarked;
+  | ReadMarked
+  | LocalEvent;
+
+/** An event of one of the `LOCAL_EVENT_SCHEMAS`: see there. */
+export type LocalEvent = DeliveryRefused | DeliveryRetried;
 export type KafkyEventType = KafkyEvent['type'];
 
 /** Events that point at a message (`payload.target`): edits, deletions, reactions. */
