@@ -147,6 +147,57 @@ export class EventStore {
     });
   }
 
+  /**
+   * Drops own events the relay has not sequenced (a draft, a refused event, one pushed
+   * and not acknowledged), with their outbox entries: for a discard and what depends on
+   * it. An event acknowledged since stays: it is in the relay's log.
+   */
+  async dropUnsequenced(ids: readonly EventId[]): Promise<StoredEvent[]> {
+    return this.write(async () => {
+      const dropped: StoredEvent[] = [];
+      for (const event of await this.db.events
+        .where('id')
+        .anyOf([...ids])
+        .toArray()) {
+        if (event.seq !== undefined) continue;
+        await this.db.events.delete(event.pos);
+        await this.db.outbox.delete(event.id);
+        await this.unproject(event);
+        dropped.push(event);
+      }
+      return dropped;
+    });
+  }
+
+  /**
+   * Appends events that never leave this browser (the compensations of refused
+   * commands): logged and projected like any other, never in the outbox.
+   */
+  async appendLocalOnly(events: readonly KafkyEvent[]): Promise<StoredEvent[]> {
+    for (const event of events) {
+      const checked = checkEvent(event);
+      if (!checked.ok) throw checked.error;
+    }
+    return this.write(async () => {
+      const stored: StoredEvent[] = [];
+      for (const event of events) {
+        const appended: StoredEvent = { ...event, pos: await this.db.events.add({ ...event }) };
+        await this.project(appended);
+        stored.push(appended);
+      }
+      return stored;
+    });
+  }
+
+  /**
+   * Runs `scope` as one write transaction over the log, the outbox, the read models and
+   * the processes: the store's own writes inside it join it, so a saga's step and the
+   * events it writes commit together or not at all. Only Dexie calls inside.
+   */
+  async atomically<T>(scope: () => Promise<T>): Promise<T> {
+    return this.write(scope);
+  }
+
   /** Takes sequenced events of one room from the relay, in sequence order. */
   async applyRemote(room: RoomId, events: readonly SequencedEvent[]): Promise<Applied> {
     return this.write(async () => {
