@@ -2,6 +2,7 @@ import {
   checkEvent,
   type EventId,
   type KafkyEvent,
+  type LocalEvent,
   type MessageRelation,
   type MessageSent,
 } from '../../../shared/index.ts';
@@ -20,8 +21,15 @@ type Stored<T extends KafkyEvent> = T & Omit<StoredEvent, keyof KafkyEvent>;
  */
 export const messagesProjector: Projector = {
   name: 'messages',
-  version: 3,
-  types: ['message.sent', 'message.edited', 'message.deleted', 'reaction.set'],
+  version: 4,
+  types: [
+    'message.sent',
+    'message.edited',
+    'message.deleted',
+    'reaction.set',
+    'delivery.refused',
+    'delivery.retried',
+  ],
   async apply(db, event) {
     await recompute(db, targetOf(event));
   },
@@ -38,6 +46,8 @@ function targetOf(event: KafkyEvent): EventId | null {
     case 'message.edited':
     case 'message.deleted':
     case 'reaction.set':
+    case 'delivery.refused':
+    case 'delivery.retried':
       return event.payload.target;
     default:
       return null;
@@ -49,11 +59,11 @@ async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventI
   const ids = [...new Set([targets].flat().filter((id): id is EventId => id !== null))];
   if (ids.length === 0) return;
   const messages = await db.events.where('id').anyOf(ids).toArray();
-  const relations = new Map<EventId, Stored<MessageRelation>[]>();
+  const relations = new Map<EventId, Stored<MessageRelation | LocalEvent>[]>();
   for (const relation of await db.events.where('payload.target').anyOf(ids).toArray()) {
     const target = (relation.payload as { target: EventId }).target;
     const list = relations.get(target) ?? [];
-    list.push(relation as Stored<MessageRelation>);
+    list.push(relation as Stored<MessageRelation | LocalEvent>);
     relations.set(target, list);
   }
   const rows: MessageRow[] = [];
@@ -68,18 +78,30 @@ async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventI
 /** A message's row from the message and every event that points at it, in any order. */
 export function computeRow(
   message: Stored<MessageSent>,
-  all: Stored<MessageRelation>[],
+  all: Stored<MessageRelation | LocalEvent>[],
 ): MessageRow {
   const relations = all
     .filter((e) => !e.rejected && e.room === message.room && checkEvent(stripStorage(e)).ok)
     .sort(byRoomOrder);
+  // The compensation of a refusal (see docs/sagas.md): the latest word on the message's
+  // delivery says whether it stands refused. (A log from before those events has only
+  // the mark on the message.) The relay never took it, so what was done to it since is
+  // undone until it is retried.
+  const outcome = relations
+    .filter((e) => e.type === 'delivery.refused' || e.type === 'delivery.retried')
+    .at(-1);
+  const refusal = outcome
+    ? outcome.type === 'delivery.refused'
+      ? { code: outcome.payload.code, message: outcome.payload.message }
+      : null
+    : (message.rejected ?? null);
 
   let text = message.payload.text;
   let edited = false;
   let deleted = false;
   // Per key, who has it on; a Map keeps the order in which each first put it on.
   const reactions = new Map<string, Map<string, boolean>>();
-  for (const relation of relations) {
+  for (const relation of refusal ? [] : relations) {
     switch (relation.type) {
       case 'message.edited':
         // Only the author may edit, and nothing revives a deleted message.
@@ -106,7 +128,7 @@ export function computeRow(
     author: message.author,
     text: deleted ? '' : text,
     ts: message.ts,
-    state: message.rejected ? 'failed' : message.seq === undefined ? 'pending' : 'delivered',
+    state: refusal ? 'failed' : message.seq === undefined ? 'pending' : 'delivered',
     edited: edited && !deleted,
     deleted,
     reactions: deleted ? [] : reactionRows(reactions),
@@ -114,7 +136,7 @@ export function computeRow(
     ...sortKey(message),
   };
   if (message.seq !== undefined) row.seq = message.seq;
-  if (message.rejected) row.error = message.rejected;
+  if (refusal) row.error = refusal;
   if (message.payload.replyTo) row.replyTo = message.payload.replyTo;
   return row;
 }
