@@ -1,4 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { EventId, RoomId } from '../../shared/ids.ts';
 import type { MessageView, ProfileView, RoomView, TimelineView, TimelineWindow } from '../api.ts';
@@ -11,17 +12,11 @@ import {
   type ItemMode,
 } from './message-item.ts';
 import { messageListStyles } from './message-list-styles.ts';
+import { sameParseOptions } from './message-text-cache.ts';
+import type { ParseOptions } from './message-text.ts';
+import { ReadMarker, dividerIndex, readTarget } from './read-marker.ts';
+import { LATEST, atEnd, around, nearBottom, nearTop } from './timeline-window.ts';
 import { WatchController } from './watch-controller.ts';
-
-/**
- * How much history is in the DOM: the latest messages, or a window around the part the
- * reader scrolled (or jumped) to. Scrolling near an edge moves the window, so a room of
- * 100,000 messages costs what a room of a few hundred does.
- */
-const LATEST: TimelineWindow = { kind: 'latest', limit: 150 };
-const PAGE = 100;
-/** How close to an edge, in pixels, counts as reaching it. */
-const EDGE = 300;
 
 /** Asks the composer to answer a message; the app passes it on. */
 export class ReplyEvent extends Event {
@@ -38,6 +33,7 @@ export class KafkyMessageList extends LitElement {
     active: { state: true },
     notice: { state: true },
     window: { state: true },
+    following: { state: true },
     target: { attribute: false },
   };
   declare connection: WorkerConnection | undefined;
@@ -48,6 +44,12 @@ export class KafkyMessageList extends LitElement {
   declare window: TimelineWindow;
   /** A message to bring into view, from the URL. */
   declare target: EventId | null;
+  /**
+   * Whether the reader is at the end of the room, so new messages scroll into view. Set
+   * by where they scroll to (and by opening a room or jumping to the latest), never by
+   * content changing under them: a list that grows, or a log that shrinks, still follows.
+   */
+  declare following: boolean;
 
   private readonly timeline = new WatchController<TimelineView>(
     this,
@@ -67,16 +69,23 @@ export class KafkyMessageList extends LitElement {
   private readonly profile = new WatchController<ProfileView>(this, (api, listener) =>
     api.watchProfile(listener),
   );
-  private stickToBottom = true;
-  private lastMarked: EventId | null = null;
+  private readonly reads = new ReadMarker(
+    (room, through) => this.connection?.api.markRead(room, through) ?? Promise.resolve(),
+  );
   /** Where the reader had read to when they opened the room: the "new messages" line. */
   private divider: { room: RoomId; after: EventId | null } | null = null;
+  /** How message texts are parsed; a new object only when the names in it change. */
+  private textOptions: ParseOptions = {};
+  /** Keeps the end in view while following, whatever changes the log's or the list's size. */
+  private readonly resized = new ResizeObserver(() => this.pinToEnd());
+  private observed: Element | null = null;
 
   constructor() {
     super();
     this.active = null;
     this.notice = '';
     this.window = LATEST;
+    this.following = true;
   }
 
   private get messages(): MessageView[] | undefined {
@@ -90,29 +99,41 @@ export class KafkyMessageList extends LitElement {
 
   override disconnectedCallback(): void {
     document.removeEventListener('visibilitychange', this.onVisibility);
+    this.reads.flush();
+    this.resized.disconnect();
+    this.observed = null;
     super.disconnectedCallback();
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('room')) {
+      this.reads.flush();
       this.active = null;
-      this.stickToBottom = true;
+      this.following = true;
       this.window = LATEST;
     }
     if (changed.has('target') && this.target) this.jumpTo(this.target);
-    const log = this.renderRoot.querySelector?.('[role="log"]');
-    if (log && this.window.kind === 'latest') {
-      this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
-    }
     const view = this.roomView.value;
     if (view?.room === this.room && this.divider?.room !== this.room) {
       this.divider = { room: this.room, after: view.readThrough };
     }
+    const ownName = this.profile.value?.name;
+    const text = {
+      mentionNames: view?.members.map((m) => m.name) ?? [],
+      ...(ownName ? { ownName } : {}),
+    };
+    if (!sameParseOptions(text, this.textOptions)) this.textOptions = text;
   }
 
   override updated(): void {
     const log = this.renderRoot.querySelector('[role="log"]');
     if (!log) return;
+    if (log !== this.observed) {
+      this.resized.disconnect();
+      this.resized.observe(log);
+      this.resized.observe(log.querySelector('ol')!);
+      this.observed = log;
+    }
     // Wait for the moved window's own messages before putting the reader back.
     if ((this.keep || this.reveal) && !this.timeline.fresh) return;
     const kept = this.keep && this.item(this.keep.id);
@@ -125,18 +146,26 @@ export class KafkyMessageList extends LitElement {
       if (target) this.highlight(target);
       else this.notice = 'That message is not held in this browser.';
       this.reveal = null;
-    } else if (this.window.kind === 'latest' && this.stickToBottom) {
-      log.scrollTop = log.scrollHeight;
+    } else {
+      this.pinToEnd();
     }
     this.markRead();
   }
 
+  /** Scrolls to the end while the reader follows the latest messages. */
+  private pinToEnd(): void {
+    const log = this.observed;
+    if (!log || !this.following || this.window.kind !== 'latest' || this.keep || this.reveal) {
+      return;
+    }
+    if (log.scrollTop + log.clientHeight < log.scrollHeight) log.scrollTop = log.scrollHeight;
+  }
+
   override render() {
     const messages = this.messages;
-    const view = this.roomView.value;
-    const mentionNames = view?.members.map((m) => m.name) ?? [];
-    const ownName = this.profile.value?.name ?? null;
-    const dividerAt = this.dividerIndex(messages ?? []);
+    const divider = this.divider?.room === this.room ? this.divider : null;
+    const dividerAt = divider ? dividerIndex(messages ?? [], divider.after) : -1;
+    const text = this.textOptions;
     return html`
       <section role="log" aria-label="Messages" tabindex="0" @scroll=${this.onScroll}>
         ${
@@ -155,17 +184,23 @@ export class KafkyMessageList extends LitElement {
           ${repeat(
             messages ?? [],
             (m) => m.id,
-            (m, i) =>
-              html`${
+            (m, i) => {
+              const mode = this.active?.id === m.id ? this.active.mode : null;
+              // Rows come as new objects with every update; most have not changed, and
+              // rendering them again is what made every new message cost the whole list.
+              return html`${
                 i === dividerAt
                   ? html`<li role="separator" class="divider">New messages</li>`
                   : nothing
-              }${renderMessage(m, this.context(m, mentionNames, ownName))}`,
+              }${guard([JSON.stringify(m), mode, text], () =>
+                renderMessage(m, { mode, text, act: this.act }),
+              )}`;
+            },
           )}
         </ol>
       </section>
       ${
-        this.timeline.value?.hasNewer
+        this.timeline.value?.hasNewer || !this.following
           ? html`<button type="button" class="quiet latest" @click=${this.toLatest}>
               Jump to latest messages
             </button>`
@@ -175,26 +210,7 @@ export class KafkyMessageList extends LitElement {
     `;
   }
 
-  private context(m: MessageView, mentionNames: string[], ownName: string | null): ItemContext {
-    return {
-      mode: this.active?.id === m.id ? this.active.mode : null,
-      mentionNames,
-      ownName,
-      act: (action, message, value) => this.act(action, message, value),
-    };
-  }
-
-  /** The index of the first message of someone else after the reader's old position. */
-  private dividerIndex(messages: readonly MessageView[]): number {
-    if (!this.divider || this.divider.room !== this.room) return -1;
-    const after = this.divider.after;
-    const start = after === null ? 0 : messages.findIndex((m) => m.id === after) + 1;
-    if (after !== null && start === 0) return -1;
-    const index = messages.findIndex((m, i) => i >= start && !m.own);
-    return index;
-  }
-
-  private act(action: ItemAction, m: MessageView, value?: string): void {
+  private readonly act: ItemContext['act'] = (action: ItemAction, m: MessageView, value) => {
     const api = this.connection?.api;
     if (!api) return;
     switch (action) {
@@ -236,7 +252,7 @@ export class KafkyMessageList extends LitElement {
         this.run(api.discardMessage(m.id), null);
         return;
     }
-  }
+  };
 
   private run(action: Promise<unknown>, focus: EventId | null): void {
     action.then(
@@ -267,7 +283,7 @@ export class KafkyMessageList extends LitElement {
       return;
     }
     this.reveal = id;
-    this.window = { kind: 'around', anchor: id, before: PAGE, after: PAGE };
+    this.window = around(id);
   }
 
   private highlight(item: HTMLElement): void {
@@ -279,22 +295,21 @@ export class KafkyMessageList extends LitElement {
 
   private readonly toLatest = (): void => {
     this.window = LATEST;
-    this.stickToBottom = true;
+    this.following = true;
   };
 
   /** Moves the window when the reader nears an edge that has more beyond it. */
   private page(log: Element): void {
     const view = this.timeline.value;
-    if (!view || this.keep || this.reveal) return;
+    // Until the new window's messages come, the ones shown are the old window's.
+    if (!view || !this.timeline.fresh || this.keep || this.reveal) return;
     const first = view.messages[0];
     const last = view.messages.at(-1);
-    const nearTop = log.scrollTop < EDGE;
-    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < EDGE;
-    if (nearTop && view.hasOlder && first) {
+    if (nearTop(log) && view.hasOlder && first) {
       this.moveWindow(first.id);
-    } else if (nearBottom && view.hasNewer && last) {
+    } else if (nearBottom(log) && view.hasNewer && last) {
       this.moveWindow(last.id);
-    } else if (nearBottom && !view.hasNewer && this.window.kind === 'around') {
+    } else if (this.following && !view.hasNewer && this.window.kind === 'around') {
       // Back at the end of the history: follow new messages again.
       if (last)
         this.keep = { id: last.id, top: this.item(last.id)?.getBoundingClientRect().top ?? 0 };
@@ -302,36 +317,48 @@ export class KafkyMessageList extends LitElement {
     }
   }
 
-  private moveWindow(anchor: EventId): void {
+  private moveWindow(anchor: EventId, after?: number): void {
     const top = this.item(anchor)?.getBoundingClientRect().top ?? 0;
     this.keep = { id: anchor, top };
-    this.window = { kind: 'around', anchor, before: PAGE, after: PAGE };
+    this.window = around(anchor, after);
   }
 
-  /** Reading is looking: the latest message counts as read once it is on a visible screen. */
+  /**
+   * The reader left the end: hold what they see in place, rather than let new messages
+   * slide it out of the latest window. New ones still come in below, up to a bound.
+   */
+  private hold(): void {
+    const view = this.timeline.value;
+    const first = view?.messages[0];
+    if (this.window.kind !== 'latest' || !this.timeline.fresh || this.keep || this.reveal) return;
+    if (first) this.moveWindow(first.id, view.messages.length + LATEST.limit);
+  }
+
+  /** Reading is looking: the latest messages count as read once on a visible screen. */
   private markRead(): void {
-    const api = this.connection?.api;
-    const last = this.messages?.at(-1);
+    const timeline = this.timeline.value;
     const view = this.roomView.value;
-    if (!api || !last || !view?.joined || view.room !== this.room) return;
-    if (this.window.kind !== 'latest') return;
-    if (document.visibilityState !== 'visible' || !this.stickToBottom) return;
-    if (view.readThrough === last.id || this.lastMarked === last.id) return;
-    this.lastMarked = last.id;
-    api
-      .markRead(this.room, last.id)
-      .catch((error: unknown) => console.warn('kafky: could not mark as read', error));
+    if (!timeline || !this.timeline.fresh || !view?.joined || view.room !== this.room) return;
+    if (this.window.kind !== 'latest' || !this.following) return;
+    if (document.visibilityState !== 'visible') return;
+    const through = readTarget(timeline.messages, view.readThrough, timeline.hasOlder);
+    if (through && through !== view.readThrough) this.reads.mark(this.room, through);
   }
 
   private readonly onScroll = (): void => {
     const log = this.renderRoot.querySelector('[role="log"]');
     if (!log) return;
-    this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    const following = atEnd(log);
+    if (this.following && !following) this.hold();
+    this.following = following;
     this.page(log);
     this.markRead();
   };
 
-  private readonly onVisibility = (): void => this.markRead();
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'visible') this.markRead();
+    else this.reads.flush();
+  };
 
   static override styles = messageListStyles;
 }

@@ -3,7 +3,8 @@ import type { EventId } from '../../shared/ids.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import type { DeliveryState, MessageView, ReactionView } from '../api.ts';
 import { avatar } from './avatar.ts';
-import { parseMessageText } from './message-text.ts';
+import { MessageTextCache } from './message-text-cache.ts';
+import type { ParseOptions } from './message-text.ts';
 import { renderMessageText } from './message-text-view.ts';
 
 /** The emoji offered by the React button; any other key arriving from peers still shows. */
@@ -15,8 +16,7 @@ export type ItemMode = 'editing' | 'reacting' | 'confirm-delete' | null;
 export interface ItemContext {
   mode: ItemMode;
   /** Names that can be @mentioned in this room, and the reader's own. */
-  mentionNames: readonly string[];
-  ownName: string | null;
+  text: ParseOptions;
   act(action: ItemAction, message: MessageView, value?: string): void;
 }
 
@@ -68,12 +68,11 @@ export function renderMessage(m: MessageView, ctx: ItemContext): TemplateResult 
   `;
 }
 
+const texts = new MessageTextCache();
+
 function renderBody(m: MessageView, ctx: ItemContext) {
   if (m.deleted) return html`<p class="body deleted">message deleted</p>`;
-  const blocks = parseMessageText(m.text, {
-    mentionNames: ctx.mentionNames,
-    ...(ctx.ownName ? { ownName: ctx.ownName } : {}),
-  });
+  const blocks = texts.parse(m.text, ctx.text);
   return html`<div class="body message-text">${renderMessageText(blocks)}</div>`;
 }
 
@@ -222,8 +221,11 @@ const STATE_ICONS: Record<DeliveryState, TemplateResult> = {
   ),
 };
 
+/** One formatter for every message: building one (as toLocaleTimeString does) is slow. */
+const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
 function formatTime(time: Date): string {
-  return time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return TIME_FORMAT.format(time);
 }
 
 /** The id a jump lands on, for `querySelector`. */
