@@ -23,6 +23,7 @@ export class KafkyApp extends LitElement {
     target: { state: true },
     fatal: { state: true },
     roomsOpen: { state: true },
+    inspectorOpen: { state: true },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
@@ -31,6 +32,7 @@ export class KafkyApp extends LitElement {
   declare fatal: string | null;
   /** On narrow screens the room list is a panel that opens over the conversation. */
   declare roomsOpen: boolean;
+  declare inspectorOpen: boolean;
 
   private readonly rooms = new WatchController<RoomSummary[]>(this, (api, listener) =>
     api.watchRooms(listener),
@@ -44,15 +46,18 @@ export class KafkyApp extends LitElement {
     this.target = route?.message ?? null;
     this.fatal = null;
     this.roomsOpen = false;
+    this.inspectorOpen = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    window.addEventListener('keydown', this.onShortcut);
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHashChange);
+    window.removeEventListener('keydown', this.onShortcut);
     super.disconnectedCallback();
   }
 
@@ -93,6 +98,17 @@ export class KafkyApp extends LitElement {
               </button>`
             : nothing
         }
+        <button
+          type="button"
+          class="quiet inspector-toggle"
+          aria-expanded=${this.inspectorOpen ? 'true' : 'false'}
+          aria-controls="inspector"
+          aria-keyshortcuts="Control+Alt+I"
+          title="Inspector (Ctrl+Alt+I)"
+          @click=${this.toggleInspector}
+        >
+          Inspector
+        </button>
         <kafky-profile .connection=${this.connection}></kafky-profile>
       </header>
       ${this.fatal ? html`<p role="alert" class="fatal">${this.fatal}</p>` : nothing}
@@ -115,8 +131,49 @@ export class KafkyApp extends LitElement {
           <kafky-composer .connection=${this.connection} .room=${this.room}></kafky-composer>
         </main>
       </div>
+      ${
+        this.inspectorOpen
+          ? html`<kafky-inspector
+              id="inspector"
+              .connection=${this.connection}
+              @kafky-inspector-close=${this.closeInspector}
+            ></kafky-inspector>`
+          : nothing
+      }
     `;
   }
+
+  private readonly toggleInspector = (): void => {
+    if (this.inspectorOpen) {
+      this.closeInspector();
+      return;
+    }
+    this.inspectorOpen = true;
+    // Loaded on first use: most people never open it.
+    import('./kafky-inspector.ts')
+      .then(() => this.updateComplete)
+      .then(() => this.renderRoot.querySelector('kafky-inspector')?.focus())
+      .catch((error: unknown) => {
+        this.inspectorOpen = false;
+        this.fatal = `Could not open the inspector: ${(error as Error).message}`;
+      });
+  };
+
+  private readonly closeInspector = (): void => {
+    this.inspectorOpen = false;
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>('.inspector-toggle')?.focus(),
+    );
+  };
+
+  /** Ctrl+Alt+I, from anywhere in the page. */
+  private readonly onShortcut = (e: KeyboardEvent): void => {
+    // Windows reports AltGr as Ctrl+Alt: with it, the key types a character instead.
+    if (e.code !== 'KeyI' || !e.ctrlKey || !e.altKey || e.shiftKey || e.metaKey) return;
+    if (e.getModifierState('AltGraph')) return;
+    e.preventDefault();
+    this.toggleInspector();
+  };
 
   private readonly askNotifications = (): void => {
     Notification.requestPermission().then(
@@ -181,6 +238,10 @@ export class KafkyApp extends LitElement {
       }
       kafky-message-list {
         flex: 1;
+      }
+      kafky-inspector {
+        flex: 0 0 50%;
+        min-height: 0;
       }
       .rooms-toggle {
         display: none;
