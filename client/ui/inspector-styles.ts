@@ -31,8 +31,6 @@ export const inspectorStyles = css`
     vertical-align: top;
   }
   thead th {
-    position: sticky;
-    top: 0;
     background: var(--kafky-surface);
   }
   td.num,
