@@ -10,10 +10,8 @@ const HISTORY = 300;
 async function arrive(relay: RelayProcess, from: number, to: number, batch = 5): Promise<void> {
   for (let i = from; i < to; i += batch) {
     const n = Math.min(batch, to - i);
-    const events = history(DEFAULT_ROOM, n, Date.now()).map((event, k) => ({
-      ...event,
-      payload: { text: `news #${i + k}` },
-    }));
+    const events = history(DEFAULT_ROOM, n, Date.now());
+    events.forEach((event, k) => Object.assign(event.payload, { text: `news #${i + k}` }));
     await seedRoom(relay, DEFAULT_ROOM, events);
   }
 }
