@@ -1,40 +1,36 @@
-import {
-  KafkyError,
-  newEventId,
-  type AuthorId,
-  type EventId,
-  type KafkyEvent,
-  type RoomId,
-} from '../../shared/index.ts';
-import type { EventBus } from './bus.ts';
+import { KafkyError, type AuthorId, type EventId, type RoomId } from '../../shared/index.ts';
 import type { KafkyDb, MessageRow } from './db.ts';
 import type { EventStore } from './event-store.ts';
-
-/** Distributes the types over the union, so each event type keeps its own payload. */
-type Draft<E> = E extends KafkyEvent ? Omit<E, 'id' | 'room' | 'author' | 'ts'> : never;
+import * as processes from './sagas/definitions.ts';
+import type { EventDraft, ProcessDefinition } from './sagas/process.ts';
+import type { ProcessManager } from './sagas/process-manager.ts';
 
 /**
  * The write side: each command checks what it may do against the read models, turns
- * the intent into events, appends them with their projections in one transaction, and
- * announces them on the bus's eager emit.
+ * the intent into events, and starts a process that appends them with their
+ * projections in one transaction (announced on the bus's eager emit) and sees them
+ * through to the relay's acknowledgement or refusal (see sagas/).
  */
 export class Commands {
   constructor(
     private readonly store: EventStore,
     private readonly db: KafkyDb,
-    private readonly bus: EventBus,
     private readonly author: AuthorId,
-    private readonly now: () => number = Date.now,
+    private readonly processes: ProcessManager,
   ) {}
 
   async sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId> {
     const payload = replyTo ? { text: text.trim(), replyTo } : { text: text.trim() };
-    const [id] = await this.append(room, [{ type: 'message.sent', v: 1, payload }]);
+    const [id] = await this.append(
+      [{ room, type: 'message.sent', v: 1, payload }],
+      processes.sendMessage,
+    );
     return id!;
   }
 
   async editMessage(id: EventId, text: string): Promise<void> {
     const message = await this.ownMessage(id, 'edit');
+    notFailed(message);
     const trimmed = text.trim();
     if (trimmed === message.text && !message.deleted) return;
     const payload = message.replyTo
@@ -42,38 +38,40 @@ export class Commands {
       : { text: trimmed };
     // Never sent: change it where it is, so only the new text ever leaves this browser.
     if (await this.store.reviseDraft(id, payload)) return;
-    await this.append(message.room, [
-      { type: 'message.edited', v: 1, payload: { target: id, text: trimmed } },
+    await this.append([
+      { room: message.room, type: 'message.edited', v: 1, payload: { target: id, text: trimmed } },
     ]);
   }
 
   async deleteMessage(id: EventId): Promise<void> {
     const message = await this.ownMessage(id, 'delete');
     if (message.deleted) return;
-    if (await this.store.reviseDraft(id, null)) return;
-    await this.append(message.room, [{ type: 'message.deleted', v: 1, payload: { target: id } }]);
+    notFailed(message);
+    if (await this.processes.dropDraft(id)) return;
+    await this.append([
+      { room: message.room, type: 'message.deleted', v: 1, payload: { target: id } },
+    ]);
   }
 
   async toggleReaction(id: EventId, key: string): Promise<void> {
     const message = await this.db.messages.get(id);
     if (!message) throw new KafkyError('invalid_event', 'There is no such message here.');
     if (message.deleted) throw new KafkyError('invalid_event', 'That message was deleted.');
+    notFailed(message);
     const on = !message.reactions.some((r) => r.key === key && r.authors.includes(this.author));
-    await this.append(message.room, [
-      { type: 'reaction.set', v: 1, payload: { target: id, key, on } },
+    await this.append([
+      { room: message.room, type: 'reaction.set', v: 1, payload: { target: id, key, on } },
     ]);
   }
 
   async retryMessage(id: EventId): Promise<void> {
-    if (!(await this.store.retryRejected(id))) {
+    if (!(await this.processes.retry(id))) {
       throw new KafkyError('invalid_event', 'Only a message the relay refused can be retried.');
     }
-    const event = await this.db.events.where('id').equals(id).first();
-    if (event) this.bus.emit('eager', [event]);
   }
 
   async discardMessage(id: EventId): Promise<void> {
-    if (!(await this.store.discardRejected(id))) {
+    if (!(await this.processes.discard(id))) {
       throw new KafkyError('invalid_event', 'Only a message the relay refused can be discarded.');
     }
   }
@@ -81,61 +79,69 @@ export class Commands {
   async markRead(room: RoomId, through: EventId): Promise<void> {
     const current = await this.db.reads.get([room, this.author]);
     if (current?.through === through) return;
-    await this.append(room, [{ type: 'read.marked', v: 1, payload: { through } }]);
+    await this.append([{ room, type: 'read.marked', v: 1, payload: { through } }]);
   }
 
   /** The name is kept per room, as Matrix does: set it in every room this browser is in. */
   async setDisplayName(name: string): Promise<void> {
     const trimmed = name.trim();
     const rooms = (await this.store.rooms()).filter((r) => !r.left);
-    const events = rooms.map(({ room }) => ({
-      ...this.envelope(room),
+    const drafts = rooms.map(({ room }) => ({
+      room,
       type: 'profile.name-set' as const,
       v: 1 as const,
       payload: { name: trimmed },
     }));
-    const stored = await this.store.appendLocalAll(events, async (db) => {
+    await this.processes.start(processes.deliver, { drafts }, async (db) => {
       await db.meta.put({ key: 'displayName', value: trimmed });
     });
-    this.bus.emit('eager', stored);
   }
 
+  /** A process of its own: the room, then the creator joining, then the invite. */
   async createRoom(name: string): Promise<RoomId> {
     const room = newRoomId();
-    await this.append(room, [
-      { type: 'room.created', v: 1, payload: { name: name.trim() } },
-      ...(await this.nameDraft()),
-    ]);
+    const displayName = (await this.db.meta.get('displayName'))?.value;
+    await this.processes.start(
+      processes.createRoom,
+      {
+        room,
+        name: name.trim(),
+        displayName: typeof displayName === 'string' ? displayName : null,
+      },
+      (db) => joinLocally(db, room, false),
+    );
     return room;
   }
 
   async renameRoom(room: RoomId, name: string): Promise<void> {
-    await this.append(room, [{ type: 'room.renamed', v: 1, payload: { name: name.trim() } }]);
+    await this.append([{ room, type: 'room.renamed', v: 1, payload: { name: name.trim() } }]);
   }
 
   async joinRoom(room: RoomId): Promise<void> {
     const member = await this.db.members.get([room, this.author]);
     const state = (await this.store.rooms()).find((r) => r.room === room);
     if (member?.member && state && !state.left) return;
-    await this.append(room, [
-      { type: 'member.joined', v: 1, payload: {} },
-      ...(await this.nameDraft()),
+    await this.append([
+      { room, type: 'member.joined', v: 1, payload: {} },
+      ...(await this.nameDraft(room)),
     ]);
   }
 
   async leaveRoom(room: RoomId): Promise<void> {
-    const stored = await this.store.appendLocalAll(
-      [{ ...this.envelope(room), type: 'member.left', v: 1, payload: {} }],
+    await this.processes.start(
+      processes.deliver,
+      { drafts: [{ room, type: 'member.left', v: 1, payload: {} }] },
       async (db) => {
         await db.rooms.update(room, { left: true });
       },
     );
-    this.bus.emit('eager', stored);
   }
 
-  private async nameDraft(): Promise<Draft<KafkyEvent>[]> {
+  private async nameDraft(room: RoomId): Promise<EventDraft[]> {
     const name = (await this.db.meta.get('displayName'))?.value;
-    return typeof name === 'string' ? [{ type: 'profile.name-set', v: 1, payload: { name } }] : [];
+    return typeof name === 'string'
+      ? [{ room, type: 'profile.name-set', v: 1, payload: { name } }]
+      : [];
   }
 
   private async ownMessage(id: EventId, what: string): Promise<MessageRow> {
@@ -147,23 +153,37 @@ export class Commands {
     return message;
   }
 
-  /** Appends drafts to a room as this browser's author; joins the room for sync if needed. */
-  private async append(room: RoomId, drafts: readonly Draft<KafkyEvent>[]): Promise<EventId[]> {
-    const events = drafts.map((draft) => ({ ...this.envelope(room), ...draft }));
-    const stored = await this.store.appendLocalAll(events, async (db) => {
-      const state = await db.rooms.get(room);
-      if (!state) await db.rooms.add({ room, cursor: 0 });
-      else if (state.left && drafts.some((d) => d.type === 'member.joined')) {
-        await db.rooms.update(room, { left: false });
-      }
-    });
-    this.bus.emit('eager', stored);
-    return stored.map((event) => event.id);
+  /**
+   * Starts a one-step process writing drafts to one room as this browser's author, and
+   * joins the room for sync if needed.
+   */
+  private async append(
+    drafts: EventDraft[],
+    definition: ProcessDefinition<processes.DeliverData> = processes.deliver,
+  ): Promise<EventId[]> {
+    const room = drafts[0]!.room;
+    const joins = drafts.some((d) => d.type === 'member.joined');
+    const { events } = await this.processes.start(definition, { drafts }, (db) =>
+      joinLocally(db, room, joins),
+    );
+    return events.map((event) => event.id);
   }
+}
 
-  private envelope(room: RoomId) {
-    const ts = this.now();
-    return { id: newEventId(ts), room, author: this.author, ts };
+/** Makes this browser sync a room it writes to; a join also undoes an earlier leave. */
+async function joinLocally(db: KafkyDb, room: RoomId, joins: boolean): Promise<void> {
+  const state = await db.rooms.get(room);
+  if (!state) await db.rooms.add({ room, cursor: 0 });
+  else if (state.left && joins) await db.rooms.update(room, { left: false });
+}
+
+/** A refused message offers Retry and Discard; anything else would be lost with it. */
+function notFailed(message: MessageRow): void {
+  if (message.state === 'failed') {
+    throw new KafkyError(
+      'invalid_event',
+      'The relay refused this message: retry or discard it first.',
+    );
   }
 }
 

@@ -9,6 +9,8 @@ import { InspectorQueries } from './inspector/inspector-queries.ts';
 import { RelayHeads } from './inspector/relay-heads.ts';
 import { PROJECTORS } from './projectors/index.ts';
 import { Queries } from './queries.ts';
+import { PROCESS_DEFINITIONS } from './sagas/definitions.ts';
+import { ProcessManager } from './sagas/process-manager.ts';
 import { SyncClient, type SocketLike } from './sync/sync-client.ts';
 
 export interface CoreOptions {
@@ -51,6 +53,8 @@ export interface KafkyCore {
   /** Tells a room this browser is typing or stopped, through whichever core has the socket. */
   setTyping(room: RoomId, active: boolean): void;
   commands: Commands;
+  /** Every command the relay may refuse, as a process with persisted states. */
+  processes: ProcessManager;
   queries: Queries;
   /** The relay's head of each room as last heard, wherever the socket lives. */
   relayHeads: RelayHeads;
@@ -68,6 +72,16 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const bus = new EventBus();
   const activity = new ActivityState(options.now);
   const relayHeads = new RelayHeads();
+  const processes = new ProcessManager({
+    store,
+    db,
+    bus,
+    author,
+    definitions: PROCESS_DEFINITIONS,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // Processes outlive the worker that started them: each goes on where the log says it stands.
+  await processes.resume();
   const sync = new SyncClient({
     url: options.syncUrl,
     store,
@@ -77,7 +91,9 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     author,
     activity,
     relayHeads,
+    delivery: processes,
   });
+  processes.unfollow = (room) => sync.unfollow(room);
   // The sync engine is an eager subscriber: an event stored here is pushed at once, and a
   // room just opened or joined is followed at once. Through the bus, this also works for
   // events written by another tab's core when tabs run their own (no SharedWorker).
@@ -89,7 +105,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   });
   options.network?.addEventListener('online', () => sync.setNetwork(true));
   options.network?.addEventListener('offline', () => sync.setNetwork(false));
-  const commands = new Commands(store, db, bus, author, options.now);
+  const commands = new Commands(store, db, author, processes);
   // A first-time user lands in a room they can use at once.
   if (firstStart) await commands.joinRoom(DEFAULT_ROOM);
   let connection: StatusSource = sync;
@@ -133,11 +149,13 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
       else sync.sendTyping(room, active);
     },
     commands,
+    processes,
     queries: new Queries(db, author),
     relayHeads,
     inspector: new InspectorQueries(db, author),
     close() {
       resign.abort();
+      processes.close();
       channel?.close();
       sync.stop();
       db.close();

@@ -77,7 +77,12 @@ export interface CompensationContext<D extends ProcessData> {
   db: KafkyDb;
   store: EventStore;
   /** Marks a room left here, and stops following it once the transaction has committed. */
-  leaveLocally(room: RoomId): Promise<void>;
+  leaveLocally: (room: RoomId) => Promise<void>;
+  /**
+   * Drops an own event that has never left this browser (and ends its process); false,
+   * changing nothing, once it has been handed to a socket.
+   */
+  dropDraft: (id: EventId) => Promise<boolean>;
 }
 
 /**

@@ -2,8 +2,10 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   parseRelayFrame,
+  type Ack,
   type AuthorId,
   type ClientMessage,
+  type ErrorCode,
   type EventId,
   type RelayMessage,
   type RoomId,
@@ -30,6 +32,31 @@ export interface SocketLike {
   onerror: Handler<unknown> | null;
 }
 
+/**
+ * What becomes of the relay's answers to a push. The store's own bookkeeping by
+ * default; in the app, the process manager (sagas/), which moves the processes the
+ * events belong to in the same transaction.
+ */
+export interface Delivery {
+  /** Records acknowledgements; answers the own events they confirmed. */
+  acked(acks: Ack['acks']): Promise<StoredEvent[]>;
+  /** The relay refused an own event: it is not sent again. */
+  refused(id: EventId, code: ErrorCode, message: string): Promise<void>;
+}
+
+/** The timers the acknowledgement timeout runs on, so tests can drive them. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface SyncOptions {
   url: string;
   store: EventStore;
@@ -47,6 +74,14 @@ export interface SyncOptions {
   helloTimeoutMs?: number;
   /** Unacknowledged events allowed on the wire per room. */
   windowPerRoom?: number;
+  /** Where acknowledgements and refusals go; the store by default. */
+  delivery?: Delivery;
+  /**
+   * How long a pushed event may wait for its acknowledgement on a live socket before it
+   * is pushed again (the relay takes an event id once, so a resend is harmless).
+   */
+  ackTimeoutMs?: number;
+  clock?: Clock;
   log?: Pick<Console, 'warn' | 'error'>;
 }
 
@@ -67,8 +102,12 @@ export class SyncClient {
   private networkUp = true;
   private statusValue: ConnectionStatus = 'offline';
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
-  /** Pushed on this socket and not yet acknowledged, with its room: not sent again until it drops. */
-  private readonly inFlight = new Map<EventId, RoomId>();
+  /**
+   * Pushed on this socket and not yet acknowledged, with its room and when it went: not
+   * sent again until it drops or its acknowledgement is overdue.
+   */
+  private readonly inFlight = new Map<EventId, { room: RoomId; sent: number }>();
+  private ackTimer: unknown;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
   private frames: Promise<void> = Promise.resolve();
@@ -79,11 +118,21 @@ export class SyncClient {
   private readonly backoff: Backoff;
   private readonly windowPerRoom: number;
   private readonly log: Pick<Console, 'warn' | 'error'>;
+  private readonly delivery: Delivery;
+  private readonly ackTimeoutMs: number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: SyncOptions) {
     this.backoff = options.backoff ?? new Backoff();
     this.windowPerRoom = options.windowPerRoom ?? 500;
     this.log = options.log ?? console;
+    this.delivery = options.delivery ?? {
+      acked: (acks) => options.store.applyAcks(acks),
+      refused: async (id, code, message) =>
+        void (await options.store.markRejected(id, code, message)),
+    };
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   get status(): ConnectionStatus {
@@ -192,7 +241,7 @@ export class SyncClient {
     const { store } = this.options;
     const queues: StoredEvent[][][] = [];
     for (const room of await store.outboxRooms()) {
-      const inFlight = [...this.inFlight.values()].filter((r) => r === room).length;
+      const inFlight = [...this.inFlight.values()].filter((e) => e.room === room).length;
       const roomWindow = this.windowPerRoom - inFlight;
       if (roomWindow <= 0) continue;
       const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
@@ -209,9 +258,44 @@ export class SyncClient {
         if (!this.welcomed || claimed.length === 0) continue;
         // In flight only if written: an event marked so is not pushed again on this socket.
         if (!this.send({ type: 'push', events: claimed.map(wireEvent) })) return;
-        for (const event of claimed) this.inFlight.set(event.id, event.room);
+        const sent = this.clock.now();
+        for (const event of claimed) this.inFlight.set(event.id, { room: event.room, sent });
+        this.watchAcks();
       }
     }
+  }
+
+  /** Arms the timer for the oldest push still waiting for its acknowledgement. */
+  private watchAcks(): void {
+    if (this.ackTimer !== undefined) return;
+    let oldest = Infinity;
+    for (const { sent } of this.inFlight.values()) oldest = Math.min(oldest, sent);
+    if (oldest === Infinity) return;
+    const wait = Math.max(0, oldest + this.ackTimeoutMs - this.clock.now());
+    this.ackTimer = this.clock.setTimeout(() => {
+      this.ackTimer = undefined;
+      this.resendOverdue();
+    }, wait);
+  }
+
+  /**
+   * No acknowledgement in time on a live socket (a lost frame, a relay stuck on a
+   * commit): the events go out again, as they are, and the relay answers for each id once.
+   */
+  private resendOverdue(): void {
+    const due = this.clock.now() - this.ackTimeoutMs;
+    let overdue = 0;
+    for (const [id, { sent }] of this.inFlight) {
+      if (sent > due) continue;
+      this.inFlight.delete(id);
+      overdue += 1;
+    }
+    if (overdue > 0) {
+      this.log.warn(`kafky: no acknowledgement for ${overdue} events in time; pushing them again`);
+    }
+    this.flush()
+      .catch((error: unknown) => this.log.error('kafky: could not push again', error))
+      .finally(() => this.watchAcks());
   }
 
   private connect(): void {
@@ -263,6 +347,8 @@ export class SyncClient {
 
   private dropSocket(): void {
     clearTimeout(this.helloTimer);
+    if (this.ackTimer !== undefined) this.clock.clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     if (this.socket) {
       this.socket.onopen = this.socket.onmessage = this.socket.onclose = this.socket.onerror = null;
     }
@@ -321,15 +407,17 @@ export class SyncClient {
       }
       case 'ack': {
         for (const ack of message.acks) this.inFlight.delete(ack.id);
-        bus.emit('kafked', await store.applyAcks(message.acks));
+        bus.emit('kafked', await this.delivery.acked(message.acks));
         // The window has room again: push what waited behind it.
         await this.flush();
         return;
       }
       case 'rejected': {
         this.inFlight.delete(message.id as EventId);
-        await store.markRejected(message.id as EventId, message.code, message.message);
+        await this.delivery.refused(message.id as EventId, message.code, message.message);
         this.log.warn(`kafky: the relay refused event ${message.id}: ${message.message}`);
+        // The relay goes on with the next event, and so does the room's queue here.
+        await this.flush();
         return;
       }
       case 'caught-up':
