@@ -143,8 +143,11 @@ export type BusEvent = AnyEvent & { seq?: number; rts?: number };
 
 export type Listener<T> = (value: T) => void | Promise<void>;
 
-/** Where an event of the local log stands: refused ones carry the relay's reason. */
-export type LogEventState = 'pending' | 'delivered' | 'refused';
+/**
+ * Where an event of the local log stands: refused ones carry the relay's reason; local
+ * ones (the compensations of refused commands) never leave this browser.
+ */
+export type LogEventState = 'pending' | 'delivered' | 'refused' | 'local';
 
 /** One event of this browser's log, as the inspector lists it. */
 export interface LogEventView {
@@ -278,7 +281,7 @@ export interface KafkyApi {
   /** Who is typing and who is online in a room, as it changes. */
   watchActivity(room: RoomId, listener: Listener<ActivityView>): Promise<SubscriptionId>;
   // The inspector: read-only views of the log and its machinery.
-  /** A page of the local log, newest first: the latest one (without `before`) follows changes. */
+  /** A page of the local log, newest first, before position `before` (from the newest without it). */
   watchEventLog(
     filter: LogFilter,
     page: { before?: number; limit: number },

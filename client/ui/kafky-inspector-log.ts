@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { EVENT_SCHEMAS } from '../../shared/events/index.ts';
+import { EVENT_SCHEMAS, LOCAL_EVENT_SCHEMAS } from '../../shared/events/index.ts';
 import type { EventId, RoomId } from '../../shared/ids.ts';
 import type { LogEventView, LogFilter, LogPage, RoomHeadView } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
@@ -11,7 +11,9 @@ import { WatchController } from './watch-controller.ts';
 export const LOG_PAGE_SIZE = 50;
 
 /** Every event type this code knows, for the type filter. */
-const EVENT_TYPES = [...new Set(EVENT_SCHEMAS.map((s) => s.properties.type.const))].sort();
+const EVENT_TYPES = [
+  ...new Set([...EVENT_SCHEMAS, ...LOCAL_EVENT_SCHEMAS].map((s) => s.properties.type.const)),
+].sort();
 
 /** Asks the inspector to show a room as it was just after one of its events. */
 export class TimeTravelEvent extends Event {

@@ -8,7 +8,7 @@ import {
   nameEvent,
   sequenced,
 } from '../test-helpers.ts';
-import type { RoomId } from '../../../shared/index.ts';
+import type { EventId, KafkyEvent, RoomId } from '../../../shared/index.ts';
 import { InspectorQueries, roomHeads } from './inspector-queries.ts';
 import { RelayHeads } from './relay-heads.ts';
 
@@ -37,6 +37,12 @@ async function log() {
   return { db, store, queries: new InspectorQueries(db, ALICE), pending, refused, pushed };
 }
 
+/** The compensation of a refused message: an event that never leaves this browser. */
+function refusal(target: EventId): KafkyEvent {
+  const payload = { target, code: 'invalid_event', message: 'too long' };
+  return { ...messageEvent('x', ALICE), type: 'delivery.refused', v: 1, payload } as KafkyEvent;
+}
+
 describe('InspectorQueries.log', () => {
   it('lists events newest first with their place, type, author and state', async () => {
     const { queries, pending, refused } = await log();
@@ -48,7 +54,7 @@ describe('InspectorQueries.log', () => {
       room: ROOM,
       seq: null,
       type: 'message.sent',
-      v: 1,
+      v: refused.v,
       state: 'refused',
       reason: { code: 'invalid_event', message: 'too long' },
     });
@@ -60,6 +66,13 @@ describe('InspectorQueries.log', () => {
       authorName: `Guest ${BOB.slice(0, 4)}`,
     });
     expect(page.older).toBe(9);
+  });
+
+  it('tells an event kept in this browser only from one waiting to be sent', async () => {
+    const { store, queries, refused } = await log();
+    await store.appendLocalOnly([refusal(refused.id)]);
+    const [latest] = (await queries.log({}, { limit: 1 })).events;
+    expect(latest).toMatchObject({ type: 'delivery.refused', seq: null, state: 'local' });
   });
 
   it('pages through the whole log, each event once', async () => {

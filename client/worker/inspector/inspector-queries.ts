@@ -1,5 +1,10 @@
 import { Dexie } from 'dexie';
-import type { AuthorId, EventId, RoomId } from '../../../shared/index.ts';
+import {
+  LOCAL_EVENT_SCHEMAS,
+  type AuthorId,
+  type EventId,
+  type RoomId,
+} from '../../../shared/index.ts';
 import type {
   LogEventView,
   LogFilter,
@@ -12,6 +17,11 @@ import type { KafkyDb, StoredEvent } from '../db.ts';
 import { displayNames, fallbackName } from '../queries.ts';
 import type { RelayHeads } from './relay-heads.ts';
 import { timeTravel } from './time-travel.ts';
+
+/** Types of events that never leave this browser. */
+const LOCAL_TYPES: ReadonlySet<string> = new Set(
+  LOCAL_EVENT_SCHEMAS.map((s) => s.properties.type.const),
+);
 
 /** A page is never longer than this, whatever a tab asks for. */
 export const PAGE_MAX = 500;
@@ -171,7 +181,13 @@ export class InspectorQueries {
         author: e.author,
         authorName: authors.get(e.room)?.get(e.author) ?? fallbackName(e.author),
         ts: e.ts,
-        state: e.rejected ? 'refused' : e.seq === undefined ? 'pending' : 'delivered',
+        state: e.rejected
+          ? 'refused'
+          : e.seq !== undefined
+            ? 'delivered'
+            : LOCAL_TYPES.has(e.type)
+              ? 'local'
+              : 'pending',
       };
       if (e.rejected) view.reason = e.rejected;
       return view;
