@@ -6,7 +6,7 @@ import { EventBus } from '../bus.ts';
 import type { RoomId } from '../../../shared/index.ts';
 import { ALICE, BOB, ROOM, freshStore, messageEvent, sequenced } from '../test-helpers.ts';
 import { Backoff } from './backoff.ts';
-import { SyncClient, type SocketLike, type SyncOptions } from './sync-client.ts';
+import { SyncClient, type Clock, type SocketLike, type SyncOptions } from './sync-client.ts';
 
 /** A socket whose far end the test plays, frame by frame. */
 class FakeSocket implements SocketLike {
@@ -33,6 +33,29 @@ class FakeSocket implements SocketLike {
   }
   ofType<T extends ClientMessage['type']>(type: T) {
     return this.sent.filter((m): m is Extract<ClientMessage, { type: T }> => m.type === type);
+  }
+}
+
+/** A clock the test moves by hand: timers fire only when `advance` passes them. */
+class FakeClock implements Clock {
+  time = 0;
+  private timers: { at: number; callback: () => void }[] = [];
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer = { at: this.time + ms, callback };
+    this.timers.push(timer);
+    return timer;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t !== handle);
+  }
+  advance(ms: number): void {
+    this.time += ms;
+    const due = this.timers.filter((t) => t.at <= this.time);
+    this.timers = this.timers.filter((t) => t.at > this.time);
+    for (const timer of due) timer.callback();
   }
 }
 
@@ -338,6 +361,114 @@ describe('SyncClient', () => {
     sockets[0]!.close(1006, 'gone');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(activity.get(ROOM)).toEqual({ typing: [], online: [] });
+    sync.stop();
+  });
+
+  it('pushes events again, as they are, when their acknowledgement is overdue on a live socket', async () => {
+    const clock = new FakeClock();
+    const { store, sync, sockets, warnings } = await setup({ clock, ackTimeoutMs: 10_000 });
+    const lost = messageEvent('ack lost');
+    await store.appendLocal(lost);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    clock.advance(5_000);
+    const later = messageEvent('later');
+    await store.appendLocal(later);
+    await sync.flush();
+    expect(socket.ofType('push')).toHaveLength(2);
+
+    clock.advance(4_999);
+    await sync.flush();
+    expect(socket.ofType('push')).toHaveLength(2);
+    // Only the overdue one goes again; the later one still has time.
+    clock.advance(1);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(3));
+    expect(socket.ofType('push')[2]).toEqual(socket.ofType('push')[0]);
+    expect(warnings.length).toBeGreaterThan(0);
+
+    socket.receive({ type: 'ack', acks: [{ id: lost.id, room: ROOM, seq: 1, rts: 1 }] });
+    await vi.waitFor(async () => expect(await store.pendingCount()).toBe(1));
+    clock.advance(5_000);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(4));
+    expect(socket.ofType('push')[3]?.events.map((e) => e.id)).toEqual([later.id]);
+    // Acknowledged: nothing is due any more, however long it waits.
+    socket.receive({ type: 'ack', acks: [{ id: later.id, room: ROOM, seq: 2, rts: 1 }] });
+    await vi.waitFor(async () => expect(await store.pendingCount()).toBe(0));
+    clock.advance(60_000);
+    await sync.flush();
+    expect(socket.ofType('push')).toHaveLength(4);
+    sync.stop();
+  });
+
+  it('does not wait for acknowledgements on a socket that dropped: the next one pushes anew', async () => {
+    const clock = new FakeClock();
+    const { store, sync, sockets } = await setup({ clock, ackTimeoutMs: 1_000 });
+    await store.appendLocal(messageEvent('in flight'));
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    sockets[0]!.close(1006, 'gone');
+    clock.advance(5_000);
+    expect(sockets[0]!.ofType('push')).toHaveLength(1);
+    sync.stop();
+  });
+
+  it("goes on with the room's next events when the relay refuses one", async () => {
+    const { db, store, sync, sockets } = await setup({ windowPerRoom: 1 });
+    const events = ['refused', 'next', 'after'].map((text) => messageEvent(text));
+    for (const event of events) await store.appendLocal(event);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    socket.receive({
+      type: 'rejected',
+      id: events[0]!.id,
+      code: 'event_too_large',
+      message: 'big',
+    });
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2));
+    expect(socket.ofType('push')[1]?.events.map((e) => e.id)).toEqual([events[1]!.id]);
+    expect((await db.messages.get(events[0]!.id))?.state).toBe('failed');
+    socket.receive({ type: 'ack', acks: [{ id: events[1]!.id, room: ROOM, seq: 1, rts: 1 }] });
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(3));
+    expect(socket.ofType('push')[2]?.events.map((e) => e.id)).toEqual([events[2]!.id]);
+    sync.stop();
+  });
+
+  it('hands acknowledgements and refusals to its delivery', async () => {
+    const heard: unknown[] = [];
+    const { store, sync, sockets, kafked } = await setup({
+      delivery: {
+        acked: async (acks) => {
+          heard.push(['acked', acks.map((a) => a.id)]);
+          return store.applyAcks(acks);
+        },
+        refused: (id, code) => {
+          heard.push(['refused', id, code]);
+          return Promise.resolve();
+        },
+      },
+    });
+    const [good, bad] = [messageEvent('good'), messageEvent('bad')];
+    await store.appendLocal(good);
+    await store.appendLocal(bad);
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    sockets[0]!.receive({ type: 'rejected', id: bad.id, code: 'invalid_event', message: 'no' });
+    sockets[0]!.receive({ type: 'ack', acks: [{ id: good.id, room: ROOM, seq: 1, rts: 1 }] });
+    await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([good.id]));
+    expect(heard).toEqual([
+      ['refused', bad.id, 'invalid_event'],
+      ['acked', [good.id]],
+    ]);
     sync.stop();
   });
 });
