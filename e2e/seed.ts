@@ -4,7 +4,7 @@ import {
   newEventId,
   type AuthorId,
   type EventId,
-  type KafkyEvent,
+  type KnownEvent,
   type RelayMessage,
   type RoomId,
 } from '../shared/index.ts';
@@ -19,7 +19,7 @@ export const SEED_AUTHOR = 'seed-bot-0001' as AuthorId;
 export async function seedRoom(
   relay: RelayProcess,
   room: RoomId,
-  events: readonly KafkyEvent[],
+  events: readonly KnownEvent[],
 ): Promise<void> {
   const socket = new WebSocket(relay.url.replace(/^http/, 'ws') + '/sync');
   await new Promise((resolve, reject) => {
@@ -50,9 +50,12 @@ export async function seedRoom(
   }
 }
 
-/** `count` messages by the seed author, "history #0" first. */
+/**
+ * `count` messages by the seed author, "history #0" first: `message.sent` v1, as clients
+ * before v2 wrote them, so the browsers read an old history through the upcaster.
+ */
 export function history(room: RoomId, count: number, start = Date.now() - count * 1000) {
-  return Array.from({ length: count }, (_, i): KafkyEvent => ({
+  return Array.from({ length: count }, (_, i): KnownEvent => ({
     id: newEventId(start + i * 1000),
     type: 'message.sent',
     v: 1,
@@ -64,7 +67,7 @@ export function history(room: RoomId, count: number, start = Date.now() - count 
 }
 
 /** A message answering `target`. */
-export function replyTo(room: RoomId, target: EventId, text: string): KafkyEvent {
+export function replyTo(room: RoomId, target: EventId, text: string): KnownEvent {
   return {
     id: newEventId(),
     type: 'message.sent',

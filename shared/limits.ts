@@ -6,6 +6,8 @@ export const LIMITS = {
   roomNameMax: 80,
   /** A reaction is one emoji, which may be several code points (skin tones, ZWJ sequences). */
   reactionKeyMax: 32,
+  /** People one message may mention (`message.sent` v2). */
+  mentionsMax: 50,
   /** Events in one `push` frame. */
   pushBatchMax: 100,
   /** A frame larger than this is refused with `frame_too_large`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newEventId, type AuthorId, type RoomId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { PROTOCOL_VERSION } from './protocol-version.ts';
-import type { MessageSent } from './events/index.ts';
+import type { MessageSentV1 } from './events/index.ts';
 import {
   checkEvent,
   checkStorable,
@@ -11,7 +11,7 @@ import {
   parseRelayFrame,
 } from './validation.ts';
 
-function message(text: string, overrides: Partial<Record<string, unknown>> = {}): MessageSent {
+function message(text: string, overrides: Partial<Record<string, unknown>> = {}): MessageSentV1 {
   return {
     id: newEventId(),
     type: 'message.sent',
@@ -51,13 +51,14 @@ describe('checkEvent', () => {
   });
 
   it('reports an unknown type or version as unknown_event_type', () => {
-    for (const overrides of [{ type: 'message.exploded' }, { v: 2 }]) {
+    for (const overrides of [{ type: 'message.exploded' }, { v: 3 }]) {
       const result = checkEvent(message('hi', overrides));
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error.code).toBe('unknown_event_type');
     }
     expect(isKnownEventType({ type: 'message.sent', v: 1 })).toBe(true);
-    expect(isKnownEventType({ type: 'message.sent', v: 2 })).toBe(false);
+    expect(isKnownEventType({ type: 'message.sent', v: 2 })).toBe(true);
+    expect(isKnownEventType({ type: 'message.sent', v: 3 })).toBe(false);
   });
 });
 

@@ -3,10 +3,15 @@ import { KafkyError, type ErrorCode } from './errors.ts';
 import {
   EVENT_SCHEMAS,
   LOCAL_EVENT_SCHEMAS,
+  UPCASTERS,
   anyEventSchema,
-  eventKey,
+  createEventRegistry,
   type AnyEvent,
+  type Checked,
+  type EventRegistry,
   type KafkyEvent,
+  type KnownEvent,
+  type ReadEvent,
 } from './events/index.ts';
 import { AUTHOR_ID_PATTERN, EVENT_ID_PATTERN, ROOM_ID_PATTERN } from './ids.ts';
 import {
@@ -16,7 +21,7 @@ import {
   type RelayMessage,
 } from './protocol/index.ts';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; error: KafkyError };
+export type { Checked };
 
 // One Ajv instance, every schema compiled once at load: validation is then a plain call.
 const ajv = new Ajv({ strict: true, allErrors: false });
@@ -33,11 +38,16 @@ function compileByType(schemas: readonly { properties: { type: { const: string }
 
 const clientValidators = compileByType(CLIENT_MESSAGE_SCHEMAS);
 const relayValidators = compileByType(RELAY_MESSAGE_SCHEMAS);
-const eventValidators = new Map<string, ValidateFunction>(
-  [...EVENT_SCHEMAS, ...LOCAL_EVENT_SCHEMAS].map((schema) => [
-    eventKey(schema.properties.type.const, schema.properties.v.const),
-    ajv.compile(schema),
-  ]),
+
+/** The schema registry of this code: every event type and version, compiled once. */
+export const EVENT_REGISTRY: EventRegistry<KnownEvent, KafkyEvent> = createEventRegistry(
+  [...EVENT_SCHEMAS, ...LOCAL_EVENT_SCHEMAS],
+  UPCASTERS,
+  (schema) => {
+    const validate = ajv.compile(schema);
+    return (value) =>
+      validate(value) ? null : describe(validate.errors, schema.properties.type.const);
+  },
 );
 
 const validateAnyEvent = ajv.compile(anyEventSchema);
@@ -97,24 +107,20 @@ export function isLocalOnlyEvent(event: Pick<AnyEvent, 'type'>): boolean {
 
 /** Whether this code has a schema for the event's type and version. */
 export function isKnownEventType(event: Pick<AnyEvent, 'type' | 'v'>): boolean {
-  return eventValidators.has(eventKey(event.type, event.v));
+  return EVENT_REGISTRY.knows(event);
 }
 
-/** Checks an event against the schema of its own type and version. */
-export function checkEvent(event: unknown): Checked<KafkyEvent> {
-  if (typeof event !== 'object' || event === null) {
-    return fail('invalid_event', 'an event must be a JSON object');
-  }
-  const { type, v } = event as { type?: unknown; v?: unknown };
-  if (typeof type !== 'string' || typeof v !== 'number') {
-    return fail('invalid_event', 'an event must have a string "type" and a number "v"');
-  }
-  const validate = eventValidators.get(eventKey(type, v));
-  if (!validate) {
-    return fail('unknown_event_type', `unknown event type "${type.slice(0, 64)}" version ${v}`);
-  }
-  if (!validate(event)) return fail('invalid_event', describe(validate.errors, type));
-  return { ok: true, value: event as KafkyEvent };
+/** Checks an event against the schema of its own type and version (any known version). */
+export function checkEvent(event: unknown): Checked<KnownEvent> {
+  return EVENT_REGISTRY.check(event);
+}
+
+/**
+ * An event as readers see it: checked against its own version's schema, then upcast to
+ * the version this code writes. Projections read events only through this.
+ */
+export function readEvent(event: AnyEvent): ReadEvent<KafkyEvent> {
+  return EVENT_REGISTRY.read(event);
 }
 
 /**

@@ -18,7 +18,15 @@ export function chatEvent(
   text: string,
   ts = Date.now(),
 ): MessageSent {
-  return { id: newEventId(ts), type: 'message.sent', v: 1, room, author, ts, payload: { text } };
+  return {
+    id: newEventId(ts),
+    type: 'message.sent',
+    v: 2,
+    room,
+    author,
+    ts,
+    payload: { text, mentions: [] },
+  };
 }
 
 /** `count` chat messages in `room` by 20 authors, the first written `count` seconds ago. */

@@ -34,9 +34,11 @@ export async function startNotifications(
       const profile = await api.getProfile();
       if (event.author === profile.author) return;
       if (event.rts !== undefined && Date.now() - event.rts > FRESH_MS) return;
-      const text = (event.payload as { text?: unknown }).text;
-      const mentioned =
-        profile.name !== null && typeof text === 'string' && mentionsName(text, profile.name);
+      const { text, mentions } = event.payload as { text?: unknown; mentions?: unknown };
+      // v2 messages name who they mention, bound when sent; a v1 one only has the text.
+      const mentioned = Array.isArray(mentions)
+        ? mentions.includes(profile.author)
+        : profile.name !== null && typeof text === 'string' && mentionsName(text, profile.name);
       const hidden = document.visibilityState !== 'visible';
       if (!hidden && (!mentioned || context.currentRoom() === event.room)) return;
       const now = Date.now();

@@ -25,7 +25,9 @@ describe('Commands', () => {
     const c = await core();
     const id = await c.commands.sendMessage(DEFAULT_ROOM, 'tpyo');
     await c.commands.editMessage(id, 'typo fixed');
-    expect(await payloadsInOutbox(c)).toEqual([['message.sent', { text: 'typo fixed' }]]);
+    expect(await payloadsInOutbox(c)).toEqual([
+      ['message.sent', { text: 'typo fixed', mentions: [] }],
+    ]);
     expect((await c.db.messages.get(id))?.text).toBe('typo fixed');
 
     await c.commands.deleteMessage(id);
@@ -43,7 +45,7 @@ describe('Commands', () => {
     await c.commands.editMessage(id, 'sent, then edited');
     await c.commands.deleteMessage(id);
     expect(await payloadsInOutbox(c)).toEqual([
-      ['message.sent', { text: 'sent' }],
+      ['message.sent', { text: 'sent', mentions: [] }],
       ['message.edited', { target: id, text: 'sent, then edited' }],
       ['message.deleted', { target: id }],
     ]);
@@ -58,7 +60,7 @@ describe('Commands', () => {
     await c.commands.editMessage(id, 'after');
     await c.commands.deleteMessage(gone);
     const claimed = await c.store.claimForPush([id, gone]);
-    expect(claimed.map((e) => e.payload)).toEqual([{ text: 'after' }]);
+    expect(claimed.map((e) => e.payload)).toEqual([{ text: 'after', mentions: [] }]);
     c.close();
   });
 
@@ -101,7 +103,9 @@ describe('Commands', () => {
 
     await c.commands.retryMessage(retried);
     expect((await c.db.messages.get(retried))?.state).toBe('pending');
-    expect((await payloadsInOutbox(c)).map(([, p]) => p)).toEqual([{ text: 'retry me' }]);
+    expect((await payloadsInOutbox(c)).map(([, p]) => p)).toEqual([
+      { text: 'retry me', mentions: [] },
+    ]);
 
     await c.commands.discardMessage(discarded);
     expect(await c.db.messages.get(discarded)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { KafkyError, type AuthorId, type EventId, type RoomId } from '../../shared/index.ts';
 import type { KafkyDb, MessageRow } from './db.ts';
 import type { EventStore } from './event-store.ts';
+import { mentionsIn } from './mentions.ts';
 import * as processes from './sagas/definitions.ts';
 import type { EventDraft, ProcessDefinition } from './sagas/process.ts';
 import type { ProcessManager } from './sagas/process-manager.ts';
@@ -20,9 +21,12 @@ export class Commands {
   ) {}
 
   async sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId> {
-    const payload = replyTo ? { text: text.trim(), replyTo } : { text: text.trim() };
+    const trimmed = text.trim();
+    // Bound now (message.sent v2), so a later rename does not change who was meant.
+    const mentions = await mentionsIn(this.db, room, trimmed);
+    const payload = replyTo ? { text: trimmed, replyTo, mentions } : { text: trimmed, mentions };
     const [id] = await this.append(
-      [{ room, type: 'message.sent', v: 1, payload }],
+      [{ room, type: 'message.sent', v: 2, payload }],
       processes.sendMessage,
     );
     return id!;
@@ -33,9 +37,10 @@ export class Commands {
     notFailed(message);
     const trimmed = text.trim();
     if (trimmed === message.text && !message.deleted) return;
+    const mentions = await mentionsIn(this.db, message.room, trimmed);
     const payload = message.replyTo
-      ? { text: trimmed, replyTo: message.replyTo }
-      : { text: trimmed };
+      ? { text: trimmed, replyTo: message.replyTo, mentions }
+      : { text: trimmed, mentions };
     // Never sent: change it where it is, so only the new text ever leaves this browser.
     if (await this.store.reviseDraft(id, payload)) return;
     await this.append([

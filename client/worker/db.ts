@@ -71,6 +71,8 @@ export interface MessageRow extends SortKey {
   reactions: ReactionRow[];
   /** Search keys of the current text (none once deleted): see `searchWords`. */
   words: string[];
+  /** Who it mentions, bound when it was sent (none once deleted, none before v2). */
+  mentions: AuthorId[];
 }
 
 /** Who is who in a room: each field is set by the latest event of its kind. */
@@ -106,6 +108,45 @@ export interface MetaRow {
   value: unknown;
 }
 
+/** How far one projector's read models follow the log, written with them. */
+export interface ProjectionRow {
+  /** The projector's name. */
+  name: string;
+  /** The projector's version the read models were built by. */
+  version: number;
+  /** The read models reflect every event of the log up to this `pos`. */
+  position: number;
+  /**
+   * Set while the read models are being built up from `position`, a chunk per
+   * transaction, so a crash resumes where it stopped; `target` is the log's head when
+   * the build began, for its progress.
+   */
+  rebuild?: { target: number };
+}
+
+/** An event that made a projector throw: set aside, so projection goes on without it. */
+export interface DeadLetterRow {
+  /** The projector that threw, or `schema` for an event failing its own schema. */
+  projector: string;
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  type: string;
+  v: number;
+  error: string;
+  /** When it last failed, by this browser's clock. */
+  failedAt: number;
+}
+
+/** An event of a type or version this code does not know: kept and synced, not projected. */
+export interface UnknownEventRow {
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  type: string;
+  v: number;
+}
+
 export type KafkyDb = Dexie & {
   events: EntityTable<StoredEvent, 'pos'>;
   outbox: EntityTable<OutboxEntry, 'id'>;
@@ -117,6 +158,9 @@ export type KafkyDb = Dexie & {
   meta: EntityTable<MetaRow, 'key'>;
   /** Commands the relay may refuse, as processes with persisted states: see sagas/. */
   processes: Dexie.Table<ProcessRow, ProcessId>;
+  projections: EntityTable<ProjectionRow, 'name'>;
+  deadLetters: Dexie.Table<DeadLetterRow, [string, number]>;
+  unknownEvents: EntityTable<UnknownEventRow, 'pos'>;
 };
 
 /** Tables a write that appends events must lock, so log and read models change together. */
@@ -130,10 +174,14 @@ export const WRITE_TABLES = [
   'reads',
   'meta',
   'processes',
+  'projections',
+  'deadLetters',
+  'unknownEvents',
 ] as const;
 
 /** The read models: derived from the log, so they can be cleared and rebuilt at any time. */
 export const READ_MODEL_TABLES = ['messages', 'members', 'roomViews', 'reads'] as const;
+export type ReadModelTable = (typeof READ_MODEL_TABLES)[number];
 
 export function openDb(name = 'kafky'): KafkyDb {
   const db = new Dexie(name) as KafkyDb;
@@ -149,7 +197,7 @@ export function openDb(name = 'kafky'): KafkyDb {
   // One ordered outbox queue per room, so a room with a long backlog does not hold back the others.
   db.version(2).stores({ outbox: '&id, pos, room, [room+pos]' });
   // Events that point at a message are found by their target; the read models of the
-  // chat are rebuilt from the log (see `ensureReadModels`), so no upgrade code is needed.
+  // chat are rebuilt from the log (see read-model-builder.ts), so no upgrade code is needed.
   db.version(3).stores({
     events: '++pos, &id, [room+seq], payload.target, [room+type+author]',
     members: '[room+author]',
@@ -160,8 +208,13 @@ export function openDb(name = 'kafky'): KafkyDb {
   db.version(4).stores({ messages: '&id, [room+section+n], *words' });
   // The inspector pages the log newest first by room, by type or both: one index, read
   // per room and type and merged, so no filter ever walks the whole log.
+  // Each projector's version and position, events set aside by a throwing projector (by
+  // projector, and by position to find an event's), and events of unknown types.
   db.version(5).stores({
     events: '++pos, &id, [room+seq], payload.target, [room+type+author], [room+type+pos]',
+    projections: '&name',
+    deadLetters: '[projector+pos], pos',
+    unknownEvents: '&pos',
   });
   // Sagas: each command the relay may refuse, found by any of its events.
   db.version(6).stores({ processes: '&id, state, *events' });

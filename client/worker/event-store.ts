@@ -1,8 +1,9 @@
 import { Dexie } from 'dexie';
 import {
+  EVENT_REGISTRY,
   KafkyError,
-  checkEvent,
   type Ack,
+  type AnyEvent,
   type AuthorId,
   type ErrorCode,
   type EventId,
@@ -11,19 +12,15 @@ import {
   type SequencedEvent,
 } from '../../shared/index.ts';
 import {
-  READ_MODEL_TABLES,
   WRITE_TABLES,
+  type DeadLetterRow,
   type KafkyDb,
   type RoomState,
   type StoredEvent,
 } from './db.ts';
-import {
-  compareSortKeys,
-  sortKey,
-  stripStorage,
-  type ProjectedEvent,
-  type Projector,
-} from './projectors/projector.ts';
+import { ProjectionRunner } from './projection-runner.ts';
+import { stripStorage, type Projector, type Registry } from './projectors/projector.ts';
+import { ReadModelBuilder } from './read-model-builder.ts';
 
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
@@ -33,18 +30,29 @@ export interface Applied {
   confirmed: StoredEvent[];
 }
 
-const REBUILD_CHUNK = 1000;
-
 /**
  * This browser's log and read models. Every write appends or updates events and runs
  * the projectors in one IndexedDB transaction, so the read models never disagree with
  * the log, even when the tab or the browser dies mid-write.
  */
 export class EventStore {
+  /** Runs the projectors inside each write; sets aside what fails, notes what is unknown. */
+  readonly projection: ProjectionRunner;
+  /** Builds read models from the log when they are behind it (at start, on request). */
+  readonly readModels: ReadModelBuilder;
+
+  /**
+   * `registry` says which event types and versions this code knows: the projectors see
+   * only those, upcast to their current versions (a test passes an older registry).
+   */
   constructor(
     private readonly db: KafkyDb,
-    private readonly projectors: readonly Projector[],
-  ) {}
+    projectors: readonly Projector[],
+    readonly registry: Registry = EVENT_REGISTRY,
+  ) {
+    this.projection = new ProjectionRunner(db, projectors, registry);
+    this.readModels = new ReadModelBuilder(db, this.projection, (scope) => this.write(scope));
+  }
 
   /** Appends an event written here; it stays in the outbox until the relay acknowledges it. */
   async appendLocal(event: KafkyEvent): Promise<StoredEvent> {
@@ -60,10 +68,7 @@ export class EventStore {
     events: readonly KafkyEvent[],
     alongside?: (db: KafkyDb) => Promise<void>,
   ): Promise<StoredEvent[]> {
-    for (const event of events) {
-      const checked = checkEvent(event);
-      if (!checked.ok) throw checked.error;
-    }
+    this.checkWritable(events);
     return this.write(async () => {
       await alongside?.(this.db);
       const stored: StoredEvent[] = [];
@@ -114,9 +119,10 @@ export class EventStore {
         await this.unproject(event);
         return true;
       }
-      const revised = { ...event, payload } as StoredEvent;
-      const checked = checkEvent(stripStorage(revised));
-      if (!checked.ok) throw checked.error;
+      // Rewritten as the version this code writes, should it be older.
+      const v = this.registry.currentVersion(event.type) ?? event.v;
+      const revised = { ...event, v, payload } as StoredEvent;
+      this.checkWritable([stripStorage(revised)]);
       await this.db.events.put(revised);
       await this.project(revised);
       return true;
@@ -174,10 +180,7 @@ export class EventStore {
    * commands): logged and projected like any other, never in the outbox.
    */
   async appendLocalOnly(events: readonly KafkyEvent[]): Promise<StoredEvent[]> {
-    for (const event of events) {
-      const checked = checkEvent(event);
-      if (!checked.ok) throw checked.error;
-    }
+    this.checkWritable(events);
     return this.write(async () => {
       const stored: StoredEvent[] = [];
       for (const event of events) {
@@ -226,7 +229,7 @@ export class EventStore {
         { allKeys: true },
       );
       applied.added = fresh.map((event, i) => ({ ...event, pos: positions[i]! }));
-      await this.projectMany(applied.added);
+      await this.projection.project(applied.added);
       await this.advanceCursor(room);
       return applied;
     });
@@ -338,31 +341,30 @@ export class EventStore {
         own.map(({ id, room, pos, type }) => ({ id, room, pos, type, pushed: true })),
       );
       await this.db.rooms.toCollection().modify({ cursor: 0 });
-      await this.rebuildInTransaction();
+      await this.readModels.rebuildInTransaction();
       return { changed: true, requeued: own.length };
     });
   }
 
   /**
-   * Rebuilds every read model from the log, in the one order: per room, confirmed
-   * events by sequence, then unconfirmed ones in local order.
+   * Clears every read model and builds them again from the log, a chunk per transaction
+   * (see ReadModelBuilder): "Rebuild read models" in the inspector.
    */
   async rebuild(): Promise<void> {
-    // An async scope: Dexie keeps the transaction alive across native awaits only then.
-    await this.write(async () => {
-      await this.rebuildInTransaction();
-    });
+    await this.readModels.rebuildAll();
   }
 
-  /** Rebuilds the read models if a projector changed since they were built. */
-  async ensureReadModels(): Promise<boolean> {
-    const wanted = this.projectors.map((p) => `${p.name}@${p.version}`).join(',');
-    return this.write(async () => {
-      if ((await this.db.meta.get('projectors'))?.value === wanted) return false;
-      await this.rebuildInTransaction();
-      await this.db.meta.put({ key: 'projectors', value: wanted });
-      return true;
-    });
+  /** Projects a dead letter's event again; answers whether it went through (or is gone). */
+  async retryDeadLetter(letter: Pick<DeadLetterRow, 'projector' | 'pos'>): Promise<boolean> {
+    return this.write(async () => this.projection.retry(letter));
+  }
+
+  /** Retries every dead letter, each in its own transaction. */
+  async retryDeadLetters(): Promise<{ retried: number; failed: number }> {
+    const letters = await this.db.deadLetters.toArray();
+    let failed = 0;
+    for (const letter of letters) if (!(await this.retryDeadLetter(letter))) failed += 1;
+    return { retried: letters.length - failed, failed };
   }
 
   private async confirm(event: StoredEvent, seq: number, rts: number): Promise<StoredEvent> {
@@ -389,40 +391,21 @@ export class EventStore {
     if (cursor !== state.cursor) await this.db.rooms.update(room, { cursor });
   }
 
-  private async rebuildInTransaction(): Promise<void> {
-    for (const table of READ_MODEL_TABLES) await this.db.table(table).clear();
-    const events = await this.db.events.toArray();
-    events.sort((a, b) =>
-      a.room < b.room ? -1 : a.room > b.room ? 1 : compareSortKeys(sortKey(a), sortKey(b)),
-    );
-    // Every projector recomputes what an event touches from the log, so the events can
-    // go in bulk, a thousand at a time.
-    for (let i = 0; i < events.length; i += REBUILD_CHUNK) {
-      await this.projectMany(events.slice(i, i + REBUILD_CHUNK));
-    }
-  }
-
   /** Takes a dropped event out of the read models, by recomputing them without it. */
   private async unproject(event: StoredEvent): Promise<void> {
-    if (event.type === 'message.sent') await this.db.messages.delete(event.id);
-    // Every projector recomputes what the event touched from the log, which lacks it now.
-    await this.project(event);
+    await this.projection.unproject([event]);
   }
 
-  /** Runs the projectors on an event whose type and schema this code knows. */
+  /** Runs the projectors on an event just stored or changed. */
   private async project(event: StoredEvent): Promise<void> {
-    await this.projectMany([event]);
+    await this.projection.project([event]);
   }
 
-  /** Runs the projectors on events whose type and schema this code knows, in order. */
-  private async projectMany(events: readonly StoredEvent[]): Promise<void> {
-    const known = events.filter((event) => checkEvent(stripStorage(event)).ok) as ProjectedEvent[];
-    if (known.length === 0) return;
-    for (const projector of this.projectors) {
-      const mine = known.filter((event) => projector.types.includes(event.type));
-      if (mine.length === 0) continue;
-      if (projector.applyMany) await projector.applyMany(this.db, mine);
-      else for (const event of mine) await projector.apply(this.db, event);
+  /** Writers write only known types, valid, at their current versions. */
+  private checkWritable(events: readonly AnyEvent[]): void {
+    for (const event of events) {
+      const checked = this.registry.checkWritable(event);
+      if (!checked.ok) throw checked.error;
     }
   }
 

@@ -59,14 +59,24 @@ export interface KafkyCore {
   /** The relay's head of each room as last heard, wherever the socket lives. */
   relayHeads: RelayHeads;
   inspector: InspectorQueries;
+  /** Settles once the read models have caught up with the log after start. */
+  readModelsReady: Promise<void>;
   close(): void;
 }
 
 export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   const db = openDb(options.dbName);
   const store = new EventStore(db, PROJECTORS);
-  // A new version of the app may project differently: its read models come from the log.
-  await store.ensureReadModels();
+  // Read models persist. A projector whose version changed has its own rebuilt from the
+  // log, in the background and in chunks (progress in `projections`); events that were
+  // of unknown types are projected if this version knows them.
+  await store.readModels.prepare();
+  const readModelsReady = store.readModels
+    .projectNowKnown()
+    .then(() => store.readModels.build())
+    .catch((error: unknown) => {
+      if (db.isOpen()) console.error('kafky: building the read models failed', error);
+    });
   const author = await store.author();
   const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
@@ -153,6 +163,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     queries: new Queries(db, author),
     relayHeads,
     inspector: new InspectorQueries(db, author),
+    readModelsReady,
     close() {
       resign.abort();
       processes.close();

@@ -14,7 +14,7 @@ import {
 const CAROL = 'carol-0000' as AuthorId;
 
 function readMark(through: KafkyEvent['id'], author: AuthorId = ALICE): KafkyEvent {
-  return { ...messageEvent('x', author), type: 'read.marked', payload: { through } };
+  return { ...messageEvent('x', author), type: 'read.marked', v: 1, payload: { through } };
 }
 
 describe('Queries', () => {
@@ -36,10 +36,13 @@ describe('Queries', () => {
     const { db, store } = await freshStore();
     await db.meta.put({ key: 'displayName', value: 'Alice' });
     const first = sequenced(messageEvent('hello', BOB), 1);
+    const mention = messageEvent('hey @alice, look', BOB);
+    mention.payload.mentions = [ALICE];
     await store.applyRemote(ROOM, [
       first,
       sequenced(messageEvent('mine', ALICE), 2),
-      sequenced(messageEvent('hey @alice, look', BOB), 3),
+      sequenced(mention, 3),
+      // Mentions are bound by the sender: a name in the text alone mentions no one.
       sequenced(messageEvent('@Alicette is someone else', BOB), 4),
     ]);
     const queries = new Queries(db, ALICE);
@@ -62,11 +65,18 @@ describe('Queries', () => {
     const question = sequenced(messageEvent('what time?', BOB), 1);
     await store.applyRemote(ROOM, [
       question,
-      sequenced({ ...messageEvent('noon'), payload: { text: 'noon', replyTo: question.id } }, 2),
+      sequenced(
+        { ...messageEvent('noon'), payload: { text: 'noon', replyTo: question.id, mentions: [] } },
+        2,
+      ),
       sequenced(
         {
           ...messageEvent('?'),
-          payload: { text: '?', replyTo: '01ARZ3NDEKTSV4RRFFQ69G5FAV' as KafkyEvent['id'] },
+          payload: {
+            text: '?',
+            replyTo: '01ARZ3NDEKTSV4RRFFQ69G5FAV' as KafkyEvent['id'],
+            mentions: [],
+          },
         },
         3,
       ),
@@ -141,6 +151,7 @@ describe('Queries', () => {
         {
           ...messageEvent('x', ALICE, other),
           type: 'message.deleted',
+          v: 1,
           payload: { target: deleted.id },
         },
         3,

@@ -35,11 +35,11 @@ export function messageEvent(
   return {
     id: newEventId(),
     type: 'message.sent',
-    v: 1,
+    v: 2,
     room,
     author,
     ts: Date.now(),
-    payload: { text },
+    payload: { text, mentions: [] },
   };
 }
 

@@ -1,45 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { newEventId, type AuthorId, type RoomId } from '../ids.ts';
+import { newEventId } from '../ids.ts';
 import { LIMITS } from '../limits.ts';
 import { checkEvent, isKnownEventType } from '../validation.ts';
-import { EVENT_SCHEMAS } from './index.ts';
+import { EVENT_SCHEMAS, eventKey } from './index.ts';
+import { sampleEvent } from './sample-event.ts';
 
 const TARGET = newEventId();
 
-function event(type: string, payload: Record<string, unknown>) {
-  return {
-    id: newEventId(),
-    type,
-    v: 1,
-    room: 'lobby' as RoomId,
-    author: 'author-0001' as AuthorId,
-    ts: 1_700_000_000_000,
-    payload,
-  };
-}
+const event = sampleEvent;
 
-/** One valid payload per registered type: a new type without one fails the first test. */
+/** One valid payload per registered type and version: a new one without a sample fails. */
 const VALID: Record<string, Record<string, unknown>> = {
-  'message.sent': { text: 'hi', replyTo: TARGET },
-  'message.edited': { target: TARGET, text: 'fixed' },
-  'message.deleted': { target: TARGET },
-  'reaction.set': { target: TARGET, key: '👍🏽', on: true },
-  'profile.name-set': { name: 'Alice' },
-  'room.created': { name: 'Book club' },
-  'room.renamed': { name: 'Book club (2)' },
-  'member.joined': {},
-  'member.left': {},
-  'read.marked': { through: TARGET },
+  'message.sent/v1': { text: 'hi', replyTo: TARGET },
+  'message.sent/v2': { text: 'hi @Bo', replyTo: TARGET, mentions: ['author-0002'] },
+  'message.edited/v1': { target: TARGET, text: 'fixed' },
+  'message.deleted/v1': { target: TARGET },
+  'reaction.set/v1': { target: TARGET, key: '👍🏽', on: true },
+  'profile.name-set/v1': { name: 'Alice' },
+  'room.created/v1': { name: 'Book club' },
+  'room.renamed/v1': { name: 'Book club (2)' },
+  'member.joined/v1': {},
+  'member.left/v1': {},
+  'read.marked/v1': { through: TARGET },
 };
 
 describe('event schemas', () => {
   it('has a valid sample for every registered type, and accepts it', () => {
-    const types = EVENT_SCHEMAS.map((s) => s.properties.type.const);
-    expect(Object.keys(VALID).sort()).toEqual([...types].sort());
-    for (const [type, payload] of Object.entries(VALID)) {
-      expect(isKnownEventType({ type, v: 1 })).toBe(true);
-      const result = checkEvent(event(type, payload));
-      expect(result.ok, `${type}: ${result.ok ? '' : result.error.message}`).toBe(true);
+    const keys = EVENT_SCHEMAS.map((s) => eventKey(s.properties.type.const, s.properties.v.const));
+    expect(Object.keys(VALID).sort()).toEqual([...keys].sort());
+    for (const [key, payload] of Object.entries(VALID)) {
+      const [type, v] = key.split('/v') as [string, string];
+      expect(isKnownEventType({ type, v: Number(v) })).toBe(true);
+      const result = checkEvent(event(type, payload, Number(v)));
+      expect(result.ok, `${key}: ${result.ok ? '' : result.error.message}`).toBe(true);
     }
   });
 
@@ -59,8 +52,17 @@ describe('event schemas', () => {
     ['a blank room name', 'room.renamed', { name: ' ' }],
     ['a join with extra data', 'member.joined', { admin: true }],
     ['a read mark without a place', 'read.marked', {}],
-  ])('refuses %s', (_, type, payload) => {
-    const result = checkEvent(event(type, payload));
+    ['a v2 message without mentions', 'message.sent', { text: 'hi' }, 2],
+    ['a v2 message mentioning a non-id', 'message.sent', { text: 'hi', mentions: ['a b'] }, 2],
+    [
+      'a v2 message mentioning twice',
+      'message.sent',
+      { text: 'hi', mentions: [TARGET, TARGET] },
+      2,
+    ],
+    ['a v1 message with mentions', 'message.sent', { text: 'hi', mentions: [] }],
+  ])('refuses %s', (_, type, payload, v = 1) => {
+    const result = checkEvent(event(type, payload, v));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('invalid_event');
   });

@@ -1,6 +1,12 @@
 import type { AuthorId, RoomId } from '../../../shared/index.ts';
-import type { KafkyDb, MemberRow } from '../db.ts';
-import { eventsOf, sortKey, type ProjectedEvent, type Projector } from './projector.ts';
+import type { MemberRow } from '../db.ts';
+import {
+  eventsOf,
+  sortKey,
+  type ProjectedEvent,
+  type ProjectionContext,
+  type Projector,
+} from './projector.ts';
 
 /**
  * Who is who in each room: the latest name each author set there, and whether they are
@@ -9,31 +15,32 @@ import { eventsOf, sortKey, type ProjectedEvent, type Projector } from './projec
 export const membersProjector: Projector = {
   name: 'members',
   version: 2,
+  tables: ['members'],
   types: ['profile.name-set', 'room.created', 'member.joined', 'member.left'],
-  async apply(db, event) {
+  async apply(ctx, event) {
     switch (event.type) {
       case 'profile.name-set':
       case 'room.created':
       case 'member.joined':
       case 'member.left':
-        return recompute(db, event.room, event.author);
+        return recompute(ctx, event.room, event.author);
       default:
         return;
     }
   },
 };
 
-async function recompute(db: KafkyDb, room: RoomId, author: AuthorId): Promise<void> {
-  const names = await eventsOf(db, room, ['profile.name-set'], author);
+async function recompute(ctx: ProjectionContext, room: RoomId, author: AuthorId): Promise<void> {
+  const names = await eventsOf(ctx, room, ['profile.name-set'], author);
   const membership = await eventsOf(
-    db,
+    ctx,
     room,
     ['room.created', 'member.joined', 'member.left'],
     author,
   );
   const row = memberOf(room, author, names, membership);
-  if (row) await db.members.put(row);
-  else await db.members.delete([room, author]);
+  if (row) await ctx.db.members.put(row);
+  else await ctx.db.members.delete([room, author]);
 }
 
 type Of<T extends ProjectedEvent['type']> = Extract<ProjectedEvent, { type: T }>;

@@ -7,7 +7,7 @@ function relation(
   payload: Record<string, unknown>,
   author: AuthorId = ALICE,
 ): KafkyEvent {
-  return { ...messageEvent('x', author), type, payload } as KafkyEvent;
+  return { ...messageEvent('x', author), type, v: 1, payload } as KafkyEvent;
 }
 const edit = (target: EventId, text: string, author?: AuthorId) =>
   relation('message.edited', { target, text }, author);
@@ -97,7 +97,10 @@ describe('messagesProjector', () => {
   it('keeps the reply it answers', async () => {
     const { db, store } = await freshStore();
     const question = sequenced(messageEvent('question?', BOB), 1);
-    const answer = { ...messageEvent('answer'), payload: { text: 'answer', replyTo: question.id } };
+    const answer = {
+      ...messageEvent('answer'),
+      payload: { text: 'answer', replyTo: question.id, mentions: [] },
+    };
     await store.applyRemote(ROOM, [question, sequenced(answer, 2)]);
     expect((await db.messages.get(answer.id))?.replyTo).toBe(question.id);
   });

@@ -1,14 +1,21 @@
 import {
-  checkEvent,
+  EVENT_REGISTRY,
   type EventId,
   type KafkyEvent,
   type LocalEvent,
   type MessageRelation,
   type MessageSent,
 } from '../../../shared/index.ts';
-import type { KafkyDb, MessageRow, ReactionRow, StoredEvent } from '../db.ts';
+import type { MessageRow, ReactionRow, StoredEvent } from '../db.ts';
 import { searchWords } from '../search-words.ts';
-import { byRoomOrder, sortKey, stripStorage, type Projector } from './projector.ts';
+import {
+  current,
+  projectable,
+  sortKey,
+  type ProjectionContext,
+  type Projector,
+  type Registry,
+} from './projector.ts';
 
 type Stored<T extends KafkyEvent> = T & Omit<StoredEvent, keyof KafkyEvent>;
 
@@ -21,7 +28,9 @@ type Stored<T extends KafkyEvent> = T & Omit<StoredEvent, keyof KafkyEvent>;
  */
 export const messagesProjector: Projector = {
   name: 'messages',
-  version: 4,
+  // 5: rows carry the mentions of message.sent v2.
+  version: 5,
+  tables: ['messages'],
   types: [
     'message.sent',
     'message.edited',
@@ -30,11 +39,11 @@ export const messagesProjector: Projector = {
     'delivery.refused',
     'delivery.retried',
   ],
-  async apply(db, event) {
-    await recompute(db, targetOf(event));
+  async apply(ctx, event) {
+    await recompute(ctx, [targetOf(event)]);
   },
-  async applyMany(db, events) {
-    await recompute(db, events.map(targetOf));
+  async applyMany(ctx, events) {
+    await recompute(ctx, events.map(targetOf));
   },
 };
 
@@ -54,9 +63,15 @@ function targetOf(event: KafkyEvent): EventId | null {
   }
 }
 
-/** Recomputes the rows of the given messages, reading their events with two bulk queries. */
-async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventId | null)[]) {
-  const ids = [...new Set([targets].flat().filter((id): id is EventId => id !== null))];
+/**
+ * Recomputes the rows of the given messages, reading their events with two bulk queries.
+ * A message no longer in the log (a dropped draft, a discarded refusal) loses its row.
+ */
+async function recompute(
+  { db, registry }: ProjectionContext,
+  targets: readonly (EventId | null)[],
+) {
+  const ids = [...new Set(targets.filter((id): id is EventId => id !== null))];
   if (ids.length === 0) return;
   const messages = await db.events.where('id').anyOf(ids).toArray();
   const relations = new Map<EventId, Stored<MessageRelation | LocalEvent>[]>();
@@ -69,20 +84,32 @@ async function recompute(db: KafkyDb, targets: EventId | null | readonly (EventI
   const rows: MessageRow[] = [];
   for (const message of messages) {
     // A relation that arrived before its message waits in the log; the message picks it up.
-    if (message.type !== 'message.sent' || !checkEvent(stripStorage(message)).ok) continue;
-    rows.push(computeRow(message as Stored<MessageSent>, relations.get(message.id) ?? []));
+    const sent = current(message, registry);
+    if (sent?.type !== 'message.sent') continue;
+    rows.push(computeRow(sent, relations.get(message.id) ?? [], registry));
   }
+  const gone = ids.filter((id) => !rows.some((row) => row.id === id));
+  if (gone.length > 0) await db.messages.bulkDelete(gone);
   await db.messages.bulkPut(rows);
 }
 
-/** A message's row from the message and every event that points at it, in any order. */
+/**
+ * A message's row from the message and every event that points at it, in any order, as
+ * stored: each is read through `registry` (upcast; unknown and invalid ones left out).
+ */
 export function computeRow(
-  message: Stored<MessageSent>,
+  stored: Stored<MessageSent>,
   all: Stored<MessageRelation | LocalEvent>[],
+  registry: Registry = EVENT_REGISTRY,
 ): MessageRow {
-  const relations = all
-    .filter((e) => !e.rejected && e.room === message.room && checkEvent(stripStorage(e)).ok)
-    .sort(byRoomOrder);
+  const message = current(stored, registry);
+  if (message?.type !== 'message.sent') {
+    throw new Error(`event ${stored.id} is not a message this code can read`);
+  }
+  const relations = projectable(
+    all.filter((e) => e.room === message.room),
+    registry,
+  ) as Stored<MessageRelation | LocalEvent>[];
   // The compensation of a refusal (see docs/sagas.md): the latest word on the message's
   // delivery says whether it stands refused. (A log from before those events has only
   // the mark on the message.) The relay never took it, so what was done to it since is
@@ -133,6 +160,7 @@ export function computeRow(
     deleted,
     reactions: deleted ? [] : reactionRows(reactions),
     words: deleted ? [] : searchWords(text),
+    mentions: deleted ? [] : message.payload.mentions,
     ...sortKey(message),
   };
   if (message.seq !== undefined) row.seq = message.seq;

@@ -1,15 +1,30 @@
 import { Dexie } from 'dexie';
 import {
-  checkEvent,
+  EVENT_REGISTRY,
   type AnyEvent,
   type AuthorId,
+  type EventRegistry,
   type KafkyEvent,
+  type KnownEvent,
+  type ReadEvent,
   type RoomId,
 } from '../../../shared/index.ts';
-import type { KafkyDb, SortKey, StoredEvent } from '../db.ts';
+import type { KafkyDb, ReadModelTable, SortKey, StoredEvent } from '../db.ts';
 
-/** A known, valid event together with where it stands in this browser's log. */
+/**
+ * A known, valid event, upcast to the current version of its type, together with where
+ * it stands in this browser's log. Projectors see nothing else.
+ */
 export type ProjectedEvent = KafkyEvent & Omit<StoredEvent, keyof KafkyEvent>;
+
+/** The registry projectors read the log with: which types and versions this code knows. */
+export type Registry = EventRegistry<KnownEvent, KafkyEvent>;
+
+/** What a projector works with: the database, and the registry to read the log through. */
+export interface ProjectionContext {
+  readonly db: KafkyDb;
+  readonly registry: Registry;
+}
 
 /**
  * Builds one read model from the log. `apply` runs inside the transaction that stored
@@ -20,20 +35,23 @@ export type ProjectedEvent = KafkyEvent & Omit<StoredEvent, keyof KafkyEvent>;
  */
 export interface Projector {
   readonly name: string;
-  /** Bump when `apply` changes, so the read model is rebuilt from the log. */
+  /** Bump when `apply` changes, so its read models are rebuilt from the log at start. */
   readonly version: number;
+  /** The read-model tables it alone writes: cleared and rebuilt when its version changes. */
+  readonly tables: readonly ReadModelTable[];
   /**
    * The event types it reads; it is not called for others. (Also what keeps a bulk
    * projection from awaiting hundreds of no-ops, which would let IndexedDB commit the
    * transaction under it.)
    */
   readonly types: readonly KafkyEvent['type'][];
-  apply(db: KafkyDb, event: ProjectedEvent): Promise<void>;
+  apply(ctx: ProjectionContext, event: ProjectedEvent): Promise<void>;
   /**
    * The same as `apply` on each event in turn, done in bulk where the projector can
    * (a catch-up page is hundreds of events). Optional: without it, `apply` runs per event.
+   * If it throws, `apply` runs per event, so the one that fails can be set aside.
    */
-  applyMany?(db: KafkyDb, events: readonly ProjectedEvent[]): Promise<void>;
+  applyMany?(ctx: ProjectionContext, events: readonly ProjectedEvent[]): Promise<void>;
 }
 
 /**
@@ -64,7 +82,7 @@ type Known<T extends KafkyEvent['type']> = Extract<KafkyEvent, { type: T }> &
  * among them), which an in-place update cannot follow.
  */
 export async function eventsOf<T extends KafkyEvent['type']>(
-  db: KafkyDb,
+  { db, registry }: ProjectionContext,
   room: RoomId,
   types: readonly T[],
   author?: AuthorId,
@@ -78,14 +96,49 @@ export async function eventsOf<T extends KafkyEvent['type']>(
           .between([room, type, Dexie.minKey], [room, type, Dexie.maxKey]);
     found.push(...(await range.toArray()));
   }
-  return projectable(found) as Known<T>[];
+  return projectable(found, registry) as Known<T>[];
 }
 
-/** What a projector reads of some events: the valid, not refused ones, in the room's order. */
-export function projectable(events: readonly StoredEvent[]): StoredEvent[] {
-  return events
-    .filter((event) => !event.rejected && checkEvent(stripStorage(event)).ok)
-    .sort(byRoomOrder);
+/**
+ * A stored event read through the registry: `current` (upcast to the current version of
+ * its type, with where it stands in the log), `unknown` or `invalid`.
+ */
+export function readStored(event: StoredEvent, registry: Registry): ReadEvent<ProjectedEvent> {
+  const written = stripStorage(event);
+  const read = registry.read(written);
+  if (read.kind !== 'current') return read;
+  // Upcast: the envelope and payload as read, where it stands in the log as stored.
+  const projected = read.event === written ? event : { ...event, ...read.event };
+  return { kind: 'current', event: projected as ProjectedEvent };
+}
+
+/**
+ * An event as projectors see it (see `readStored`), or null when this code does not
+ * know its type and version or it fails its schema. Refused events are read too: some
+ * read models show them.
+ */
+export function current(
+  event: StoredEvent,
+  registry: Registry = EVENT_REGISTRY,
+): ProjectedEvent | null {
+  const read = readStored(event, registry);
+  return read.kind === 'current' ? read.event : null;
+}
+
+/**
+ * What a projector reads of some events: the known, valid, not refused ones, upcast to
+ * their current versions, in the room's order.
+ */
+export function projectable(
+  events: readonly StoredEvent[],
+  registry: Registry = EVENT_REGISTRY,
+): ProjectedEvent[] {
+  const read: ProjectedEvent[] = [];
+  for (const event of events) {
+    const projected = event.rejected ? null : current(event, registry);
+    if (projected) read.push(projected);
+  }
+  return read.sort(byRoomOrder);
 }
 
 /** The event as its author wrote it, without what this browser adds. */

@@ -1,23 +1,30 @@
 import type { RoomId } from '../../../shared/index.ts';
-import type { KafkyDb, RoomViewRow } from '../db.ts';
-import { eventsOf, sortKey, type ProjectedEvent, type Projector } from './projector.ts';
+import type { RoomViewRow } from '../db.ts';
+import {
+  eventsOf,
+  sortKey,
+  type ProjectedEvent,
+  type ProjectionContext,
+  type Projector,
+} from './projector.ts';
 
 /** Each room's name (the latest given) and who opened it. */
 export const roomsProjector: Projector = {
   name: 'rooms',
   version: 1,
+  tables: ['roomViews'],
   types: ['room.created', 'room.renamed'],
-  async apply(db, event) {
+  async apply(ctx, event) {
     if (event.type === 'room.created' || event.type === 'room.renamed') {
-      await recompute(db, event.room);
+      await recompute(ctx, event.room);
     }
   },
 };
 
-async function recompute(db: KafkyDb, room: RoomId): Promise<void> {
-  const row = roomViewOf(room, await eventsOf(db, room, ['room.created', 'room.renamed']));
-  if (row) await db.roomViews.put(row);
-  else await db.roomViews.delete(room);
+async function recompute(ctx: ProjectionContext, room: RoomId): Promise<void> {
+  const row = roomViewOf(room, await eventsOf(ctx, room, ['room.created', 'room.renamed']));
+  if (row) await ctx.db.roomViews.put(row);
+  else await ctx.db.roomViews.delete(room);
 }
 
 /** A room's row from its `room.created` and `room.renamed` events, in the room's order. */

@@ -262,8 +262,12 @@ describe('SyncClient', () => {
     await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2));
     // The quiet room's one message goes out beside the busy room's first window.
     expect(socket.ofType('push').map((p) => p.events.map((e) => e.payload))).toEqual([
-      [{ text: 'busy 0' }, { text: 'busy 1' }, { text: 'busy 2' }],
-      [{ text: 'quiet' }],
+      [
+        { text: 'busy 0', mentions: [] },
+        { text: 'busy 1', mentions: [] },
+        { text: 'busy 2', mentions: [] },
+      ],
+      [{ text: 'quiet', mentions: [] }],
     ]);
     socket.receive({
       type: 'ack',
@@ -271,8 +275,8 @@ describe('SyncClient', () => {
     });
     await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(3));
     expect(socket.ofType('push')[2]?.events.map((e) => e.payload)).toEqual([
-      { text: 'busy 3' },
-      { text: 'busy 4' },
+      { text: 'busy 3', mentions: [] },
+      { text: 'busy 4', mentions: [] },
     ]);
     sync.stop();
   });
