@@ -14,12 +14,14 @@ export type { Health } from './relay-process.ts';
 interface Fixtures {
   /** A relay of the test's own, started on a fresh database, disposed of after the test. */
   relay: RelayProcess;
+  /** More environment for the test's relay (say, a limit); read again at each restart. */
+  relayEnv: Record<string, string>;
 }
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright wants an object pattern here.
-  relay: async ({}, use, testInfo) => {
-    const relay = await RelayProcess.start();
+  relayEnv: [{}, { option: true }],
+  relay: async ({ relayEnv }, use, testInfo) => {
+    const relay = await RelayProcess.start({ env: relayEnv });
     try {
       await use(relay);
     } finally {

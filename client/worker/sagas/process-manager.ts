@@ -1,4 +1,5 @@
 import {
+  KafkyError,
   newEventId,
   type Ack,
   type AuthorId,
@@ -82,7 +83,7 @@ export class ProcessManager implements Delivery {
     alongside?: (db: KafkyDb) => Promise<void>,
   ): Promise<{ process: ProcessRow; events: StoredEvent[] }> {
     if (!this.definitions.has(definition.kind)) {
-      throw new Error(`kafky: no process of kind ${definition.kind} is registered`);
+      throw new KafkyError('internal', `No process of kind ${definition.kind} is registered.`);
     }
     const time = this.now();
     const process: ProcessRow = {
