@@ -12,6 +12,8 @@ describe('parseConfig', () => {
       dataDir: resolve('data'),
       dbFile: resolve('data/kafky.sqlite'),
       staticDir: DEFAULT_STATIC_DIR,
+      maxEventBytes: 64 * 1024,
+      rebuild: false,
       help: false,
     });
   });
@@ -44,9 +46,20 @@ describe('parseConfig', () => {
       /--static \/ KAFKY_STATIC: "\/no\/such\/dir" is not a directory/,
     ],
     [['--prot', '1'], {}, /--prot/],
+    [['--max-event-bytes', '0'], {}, /--max-event-bytes \/ KAFKY_MAX_EVENT_BYTES: "0" is not/],
+    [[], { KAFKY_MAX_EVENT_BYTES: '2k' }, /--max-event-bytes \/ KAFKY_MAX_EVENT_BYTES: "2k"/],
+    [[], { KAFKY_MAX_EVENT_BYTES: '-5' }, /KAFKY_MAX_EVENT_BYTES: "-5"/],
   ])('refuses %j %j naming the option', (argv, env, message) => {
     expect(() => parseConfig(argv, env)).toThrow(ConfigError);
     expect(() => parseConfig(argv, env)).toThrow(message);
+  });
+
+  it('takes the event size limit from the environment or a flag, and --rebuild', () => {
+    expect(parseConfig([], { KAFKY_MAX_EVENT_BYTES: '2048' }).maxEventBytes).toBe(2048);
+    const flags = parseConfig(['--max-event-bytes', '1000', '--rebuild'], {
+      KAFKY_MAX_EVENT_BYTES: '2048',
+    });
+    expect(flags).toMatchObject({ maxEventBytes: 1000, rebuild: true });
   });
 
   it('lists every option with its environment variable in --help', () => {
@@ -58,8 +71,10 @@ describe('parseConfig', () => {
       ['--data', 'KAFKY_DATA'],
       ['--db', 'KAFKY_DB'],
       ['--static', 'KAFKY_STATIC'],
+      ['--max-event-bytes', 'KAFKY_MAX_EVENT_BYTES'],
     ]) {
       expect(help).toMatch(new RegExp(`${flag} \\S+\\s+${env}\\s`));
     }
+    expect(help).toMatch(/--rebuild\s+rebuild the read tables/);
   });
 });

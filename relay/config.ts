@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_EVENT_BYTES } from './sync/admission.ts';
 
 /** The built site, next to this file's folder: where `npm run build` puts it. */
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -13,6 +14,10 @@ export interface RelayConfig {
   dbFile: string;
   /** null: serve only the API and the socket. */
   staticDir: string | null;
+  /** An event whose JSON is larger is refused with `event_too_large`. */
+  maxEventBytes: number;
+  /** Rebuild the read side from the log, then exit. */
+  rebuild: boolean;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +69,13 @@ const OPTIONS = {
     fallback: 'dist/',
     help: "the built site to serve; 'none' to serve only the API",
   },
+  maxEventBytes: {
+    flag: '--max-event-bytes',
+    env: 'KAFKY_MAX_EVENT_BYTES',
+    value: 'N',
+    fallback: String(DEFAULT_MAX_EVENT_BYTES),
+    help: 'largest event (its JSON, in bytes) the relay stores; larger ones are refused',
+  },
 } satisfies Record<string, OptionSpec>;
 
 type Name = keyof typeof OPTIONS;
@@ -71,16 +83,17 @@ type Name = keyof typeof OPTIONS;
 export function helpText(): string {
   const rows = Object.values(OPTIONS).map(
     (o) =>
-      `  ${`${o.flag} ${o.value}`.padEnd(16)} ${o.env.padEnd(13)} ${o.help} (default: ${o.fallback})`,
+      `  ${`${o.flag} ${o.value}`.padEnd(21)} ${o.env.padEnd(21)} ${o.help} (default: ${o.fallback})`,
   );
   return [
     'Kafky relay: the canonical log, sync socket and static site of a Kafky chat.',
     '',
     'Usage: npm run relay -- [options]',
     '',
-    `  ${'option'.padEnd(16)} ${'environment'.padEnd(13)} meaning`,
+    `  ${'option'.padEnd(21)} ${'environment'.padEnd(21)} meaning`,
     ...rows,
-    `  ${'--help'.padEnd(16)} ${''.padEnd(13)} print this and exit`,
+    `  ${'--rebuild'.padEnd(21)} ${''.padEnd(21)} rebuild the read tables from the log (progress on stderr), then exit`,
+    `  ${'--help'.padEnd(21)} ${''.padEnd(21)} print this and exit`,
     '',
     'A flag wins over its environment variable.',
   ].join('\n');
@@ -103,6 +116,8 @@ export function parseConfig(
         data: { type: 'string' },
         db: { type: 'string' },
         static: { type: 'string' },
+        'max-event-bytes': { type: 'string' },
+        rebuild: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -113,7 +128,8 @@ export function parseConfig(
   }
   const values = parsed.values;
   const pick = (name: Name): string | undefined => {
-    const value = values[name] ?? env[OPTIONS[name].env];
+    const flag = name === 'maxEventBytes' ? values['max-event-bytes'] : values[name];
+    const value = flag ?? env[OPTIONS[name].env];
     return value === '' ? undefined : value;
   };
   const label = (name: Name) => `${OPTIONS[name].flag} / ${OPTIONS[name].env}`;
@@ -136,5 +152,21 @@ export function parseConfig(
       throw new ConfigError(`${label('static')}: "${staticText}" is not a directory`);
     }
   }
-  return { port, host, dataDir, dbFile, staticDir, help: values.help ?? false };
+  const maxText = pick('maxEventBytes') ?? OPTIONS.maxEventBytes.fallback;
+  const maxEventBytes = Number(maxText);
+  if (!/^\d+$/.test(maxText) || !Number.isSafeInteger(maxEventBytes) || maxEventBytes === 0) {
+    throw new ConfigError(
+      `${label('maxEventBytes')}: "${maxText}" is not a number of bytes greater than 0`,
+    );
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    dbFile,
+    staticDir,
+    maxEventBytes,
+    rebuild: values.rebuild ?? false,
+    help: values.help ?? false,
+  };
 }

@@ -94,6 +94,47 @@ export function describeEventLog(name: string, open: () => Promise<EventLog> | E
       await log.close();
     });
 
+    it('stores an event under an idempotency key once; a repeat gets the first event’s place', async () => {
+      const log = await open();
+      const first = event(ROOM_A, 'from a bot');
+      const [stored] = await log
+        .append([event(ROOM_A), first], 10, new Map([[first.id, 'k-1']]))
+        .then((r) => r.slice(1));
+      expect(stored).toMatchObject({ id: first.id, seq: 2, duplicate: false });
+      // A retry builds a new event (a new id) under the same key, even in another room.
+      const retry = event(ROOM_B, 'from a bot');
+      const other = event(ROOM_A, 'another');
+      const again = await log.append(
+        [retry, other],
+        20,
+        new Map([
+          [retry.id, 'k-1'],
+          [other.id, 'k-2'],
+        ]),
+      );
+      expect(again).toEqual([
+        { ...stored, duplicate: true },
+        { id: other.id, room: ROOM_A, seq: 3, rts: 20, duplicate: false },
+      ]);
+      // Twice in one append: stored once.
+      const [a, b] = [event(ROOM_A), event(ROOM_A)];
+      const twice = await log.append(
+        [a, b],
+        30,
+        new Map([
+          [a.id, 'k-3'],
+          [b.id, 'k-3'],
+        ]),
+      );
+      expect(twice.map((r) => [r.id, r.seq, r.duplicate])).toEqual([
+        [a.id, 4, false],
+        [a.id, 4, true],
+      ]);
+      expect(await log.head(ROOM_A)).toBe(4);
+      expect(await log.head(ROOM_B)).toBe(0);
+      await log.close();
+    });
+
     it('reads the events after a sequence, in order, as they were written', async () => {
       const log = await open();
       const events = Array.from({ length: 5 }, (_, i) => event(ROOM_A, `m${i}`));

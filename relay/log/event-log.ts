@@ -1,12 +1,20 @@
 import type { AnyEvent, EventId, RoomId, SequencedEvent } from '../../shared/index.ts';
 
+/**
+ * Idempotency keys of some of the events of an append, by event id: a key a caller
+ * outside the sync protocol (a bot's POST) chose, so that its retries, which build a new
+ * event each time, are still stored once.
+ */
+export type IdempotencyKeys = ReadonlyMap<EventId, string>;
+
 /** Where an appended event stands in its room. */
 export interface AppendResult {
+  /** The stored event's id: for a repeated idempotency key, the first event's. */
   id: EventId;
   room: RoomId;
   seq: number;
   rts: number;
-  /** The log held this id already: these are its original room, seq and rts. */
+  /** The log held this id (or key) already: these are its original room, seq and rts. */
   duplicate: boolean;
 }
 
@@ -29,8 +37,13 @@ export interface EventLog {
    * original place back and nothing is stored (also for an id repeated within one call).
    * Results come in input order. Sequences are dense per room and start at 1; `now`
    * becomes each new event's `rts`.
+   *
+   * An event with an idempotency key in `keys` is stored only if the log has never
+   * seen that key; otherwise its result is the place of the event first stored under
+   * it (`duplicate`, with that event's id). Keys are kept for the log's life, in the
+   * same transaction as the events.
    */
-  append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]>;
+  append(events: readonly AnyEvent[], now: number, keys?: IdempotencyKeys): Promise<AppendResult[]>;
   /**
    * Events of a room with seq > after, ascending, within the limits; at least one when
    * there is any, even if that one alone is larger than `maxBytes`.

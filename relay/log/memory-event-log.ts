@@ -4,6 +4,7 @@ import {
   storedSize,
   type AppendResult,
   type EventLog,
+  type IdempotencyKeys,
   type ReadLimits,
 } from './event-log.ts';
 
@@ -19,23 +20,34 @@ export class MemoryEventLog implements EventLog {
   readonly epoch = randomId();
   private readonly rooms = new Map<RoomId, Stored[]>();
   private readonly byId = new Map<string, AppendResult>();
+  private readonly byKey = new Map<string, AppendResult>();
   private closed = false;
 
-  append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]> {
+  append(
+    events: readonly AnyEvent[],
+    now: number,
+    keys?: IdempotencyKeys,
+  ): Promise<AppendResult[]> {
     if (this.closed) return Promise.reject(closedError());
     // Nothing below can fail half-way, so this loop is as atomic as a transaction.
     const results = events.map((event): AppendResult => {
-      const known = this.byId.get(event.id);
-      if (known) return { ...known, duplicate: true };
-      const room = this.rooms.get(event.room) ?? [];
-      this.rooms.set(event.room, room);
-      const seq = room.length + 1;
-      room.push({ seq, rts: now, body: JSON.stringify(event) });
-      const result = { id: event.id, room: event.room, seq, rts: now, duplicate: false };
-      this.byId.set(event.id, result);
+      const key = keys?.get(event.id);
+      const known = (key !== undefined && this.byKey.get(key)) || this.byId.get(event.id);
+      const result = known ? { ...known, duplicate: true } : this.store(event, now);
+      if (key !== undefined && !this.byKey.has(key)) this.byKey.set(key, result);
       return result;
     });
     return Promise.resolve(results);
+  }
+
+  private store(event: AnyEvent, now: number): AppendResult {
+    const room = this.rooms.get(event.room) ?? [];
+    this.rooms.set(event.room, room);
+    const seq = room.length + 1;
+    room.push({ seq, rts: now, body: JSON.stringify(event) });
+    const result = { id: event.id, room: event.room, seq, rts: now, duplicate: false };
+    this.byId.set(event.id, result);
+    return result;
   }
 
   read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]> {

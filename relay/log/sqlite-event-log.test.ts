@@ -51,6 +51,38 @@ describe('SqliteEventLog', () => {
     await other.close();
   });
 
+  it('keeps idempotency keys across a reopen, and across a rebuild of the read side', async () => {
+    const file = freshFile();
+    const first = new SqliteEventLog(file);
+    const sent = event(ROOM_A, 'bot');
+    const [stored] = await first.append([sent], 5, new Map([[sent.id, 'bot-key']]));
+    await first.close();
+
+    const reopened = new SqliteEventLog(file);
+    reopened.readModel.rebuild();
+    const retry = event(ROOM_A, 'bot');
+    expect(await reopened.append([retry], 6, new Map([[retry.id, 'bot-key']]))).toEqual([
+      { ...stored, duplicate: true },
+    ]);
+    expect(await reopened.head(ROOM_A)).toBe(1);
+    await reopened.close();
+  });
+
+  it('upgrades a log of schema 1 and refuses one of a newer schema', async () => {
+    const file = freshFile();
+    const log = new SqliteEventLog(file);
+    await log.append([event()], 1);
+    log.database.prepare("UPDATE meta SET value = '1' WHERE key = 'schema_version'").run();
+    await log.close();
+    const upgraded = new SqliteEventLog(file);
+    expect(
+      upgraded.database.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(),
+    ).toEqual({ value: '2' });
+    upgraded.database.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+    await upgraded.close();
+    expect(() => new SqliteEventLog(file)).toThrow(/newer Kafky \(schema 3\)/);
+  });
+
   it('refuses to rewrite or delete history', async () => {
     const log = new SqliteEventLog(freshFile());
     await log.append([event()], 1);

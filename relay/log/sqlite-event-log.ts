@@ -1,16 +1,28 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { KafkyError, type AnyEvent, type RoomId, type SequencedEvent } from '../../shared/index.ts';
+import {
+  KafkyError,
+  type AnyEvent,
+  type EventId,
+  type RoomId,
+  type SequencedEvent,
+} from '../../shared/index.ts';
+import { ReadModel, type Appended, type RebuildOptions } from '../read/read-model.ts';
 import {
   randomId,
   storedSize,
   type AppendResult,
   type EventLog,
+  type IdempotencyKeys,
   type ReadLimits,
 } from './event-log.ts';
 
-const SCHEMA_VERSION = 1;
+/**
+ * 2: idempotency keys, and the read side (whose own version is READ_VERSION). An older
+ * relay must not open the file: it would append without projecting.
+ */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -31,6 +43,11 @@ const SCHEMA = `
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
   CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  -- Write side, not read side: a rebuild never touches it.
+  CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key TEXT PRIMARY KEY,
+    event TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
 `;
 
 interface Row {
@@ -55,9 +72,20 @@ function prepare(db: Database.Database) {
     range: db.prepare<[string, number, number], Row>(
       'SELECT seq, rts, body FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
+    byKey: db.prepare<[string], { event: EventId }>(
+      'SELECT event FROM idempotency_keys WHERE key = ?',
+    ),
+    putKey: db.prepare<[string, string]>('INSERT INTO idempotency_keys (key, event) VALUES (?, ?)'),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-    putMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)'),
+    putMeta: db.prepare<[string, string]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
   };
+}
+
+export interface SqliteEventLogOptions {
+  /** Progress of the read side's rebuild, when the log finds it out of date on opening. */
+  onRebuild?: RebuildOptions['onProgress'];
 }
 
 /**
@@ -67,12 +95,19 @@ function prepare(db: Database.Database) {
 export class SqliteEventLog implements EventLog {
   readonly epoch: string;
   private readonly db: Database.Database;
+  /** The read tables, projected in each append's transaction. */
+  readonly readModel: ReadModel;
+  /** Whether opening rebuilt the read side (it was missing or of another version). */
+  readonly rebuiltOnOpen: boolean;
   private readonly statements: Statements;
   private readonly appendTx: Database.Transaction<
-    (events: readonly AnyEvent[], now: number) => AppendResult[]
+    (events: readonly AnyEvent[], now: number, keys?: IdempotencyKeys) => AppendResult[]
   >;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: SqliteEventLogOptions = {},
+  ) {
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.db = new Database(file);
@@ -87,30 +122,45 @@ export class SqliteEventLog implements EventLog {
       this.db.exec(SCHEMA);
       this.statements = prepare(this.db);
       this.epoch = this.initMeta();
+      this.readModel = new ReadModel(this.db);
+      this.rebuiltOnOpen = !this.readModel.current;
+      if (this.rebuiltOnOpen) this.readModel.rebuild({ onProgress: options.onRebuild });
     } catch (error) {
       this.db.close();
       throw storageError(error, `could not open ${file}`);
     }
-    this.appendTx = this.db.transaction((events, now) => {
+    this.appendTx = this.db.transaction((events, now, keys) => {
       // Heads of the rooms this transaction touched, so each room costs one max() query.
       const heads = new Map<RoomId, number>();
-      return events.map((event): AppendResult => {
-        const known = this.statements.byId.get(event.id);
-        if (known) return { id: event.id, ...known, duplicate: true };
+      const fresh: Appended[] = [];
+      const results = events.map((event): AppendResult => {
+        const key = keys?.get(event.id);
+        const keyed = key === undefined ? undefined : this.statements.byKey.get(key)?.event;
+        const knownId = keyed ?? event.id;
+        const known = this.statements.byId.get(knownId);
+        if (known) return { id: knownId, ...known, duplicate: true };
         const seq = (heads.get(event.room) ?? this.headSync(event.room)) + 1;
         heads.set(event.room, seq);
         const { id, type, v, room, author, ts } = event;
         this.statements.insert.run(room, seq, id, type, v, author, ts, now, JSON.stringify(event));
+        if (key !== undefined) this.statements.putKey.run(key, id);
+        fresh.push({ event, seq, rts: now });
         return { id, room, seq, rts: now, duplicate: false };
       });
+      this.readModel.project(fresh);
+      return results;
     });
   }
 
-  append(events: readonly AnyEvent[], now: number): Promise<AppendResult[]> {
+  append(
+    events: readonly AnyEvent[],
+    now: number,
+    keys?: IdempotencyKeys,
+  ): Promise<AppendResult[]> {
     try {
       // IMMEDIATE takes the write lock up front, so the duplicate checks and the inserts
       // see one consistent log.
-      return Promise.resolve(this.appendTx.immediate(events, now));
+      return Promise.resolve(this.appendTx.immediate(events, now, keys));
     } catch (error) {
       return Promise.reject(storageError(error, 'could not store events'));
     }
@@ -169,13 +219,14 @@ export class SqliteEventLog implements EventLog {
       .transaction(() => {
         const { getMeta, putMeta } = this.statements;
         const version = getMeta.get('schema_version')?.value;
-        if (version === undefined) putMeta.run('schema_version', String(SCHEMA_VERSION));
-        else if (Number(version) > SCHEMA_VERSION) {
+        if (Number(version) > SCHEMA_VERSION) {
           throw new KafkyError(
             'storage_failed',
             `${this.file} was written by a newer Kafky (schema ${version}); upgrade the relay`,
           );
         }
+        // Every change so far only adds tables, which SCHEMA has just created.
+        putMeta.run('schema_version', String(SCHEMA_VERSION));
         const epoch = getMeta.get('epoch')?.value;
         if (epoch) return epoch;
         const fresh = randomId();

@@ -1,8 +1,9 @@
 import type { AnyEvent } from '../../shared/index.ts';
-import type { AppendResult, EventLog } from '../log/event-log.ts';
+import type { AppendResult, EventLog, IdempotencyKeys } from '../log/event-log.ts';
 
 interface Submission {
   events: readonly AnyEvent[];
+  keys: IdempotencyKeys | undefined;
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
 }
@@ -25,9 +26,9 @@ export class Committer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  submit(events: readonly AnyEvent[]): Promise<AppendResult[]> {
+  submit(events: readonly AnyEvent[], keys?: IdempotencyKeys): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, keys, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -44,10 +45,13 @@ export class Committer {
       const batch = this.queue;
       this.queue = [];
       let results: AppendResult[];
+      const keyed = batch.filter((s) => s.keys && s.keys.size > 0);
+      const keys = keyed.length > 0 ? new Map(keyed.flatMap((s) => [...s.keys!])) : undefined;
       try {
         results = await this.log.append(
           batch.flatMap((s) => s.events),
           this.now(),
+          keys,
         );
       } catch (error) {
         for (const submission of batch) submission.reject(error);

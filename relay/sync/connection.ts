@@ -2,7 +2,6 @@ import {
   CLOSE_CODES,
   LIMITS,
   PROTOCOL_VERSION,
-  checkEvent,
   parseClientFrame,
   toKafkyError,
   type AnyEvent,
@@ -13,6 +12,7 @@ import {
   type RelayMessage,
   type RoomId,
 } from '../../shared/index.ts';
+import { admitEvent } from './admission.ts';
 import type { Hub, Subscription } from './hub.ts';
 import type { RelaySocket } from './socket.ts';
 
@@ -229,11 +229,12 @@ export class Connection {
     this.hub.typing(this, room, true);
   }
 
+  /** Refuses each event the relay will not store on its own, and commits the others. */
   private push(message: Push): void {
     const valid: AnyEvent[] = [];
     for (const event of message.events) {
-      const checked = checkEvent(event);
-      if (checked.ok) valid.push(event);
+      const checked = admitEvent(event, this.hub.maxEventBytes);
+      if (checked.ok) valid.push(checked.value);
       else
         this.send({
           type: 'rejected',

@@ -8,7 +8,13 @@ import {
   type RoomId,
   type SequencedEvent,
 } from '../../shared/index.ts';
-import { randomId, type AppendResult, type EventLog } from '../log/event-log.ts';
+import {
+  randomId,
+  type AppendResult,
+  type EventLog,
+  type IdempotencyKeys,
+} from '../log/event-log.ts';
+import { DEFAULT_MAX_EVENT_BYTES } from './admission.ts';
 import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
 import { consoleLogger, type RelayLogger, type RelaySocket } from './socket.ts';
@@ -35,6 +41,8 @@ export interface HubOptions {
   typingTtlMs?: number;
   /** Typing signals passed on per connection, room and second; the excess is dropped. */
   typingPerSecond?: number;
+  /** An event whose JSON is larger is refused with `event_too_large`. */
+  maxEventBytes?: number;
 }
 
 /**
@@ -49,6 +57,7 @@ export class Hub {
   readonly highWaterBytes: number;
   readonly typingTtlMs: number;
   readonly typingPerSecond: number;
+  readonly maxEventBytes: number;
   private readonly committer: Committer;
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
@@ -65,6 +74,7 @@ export class Hub {
     this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
     this.typingTtlMs = options.typingTtlMs ?? 6000;
     this.typingPerSecond = options.typingPerSecond ?? 2;
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.committer = new Committer(this.log, this.now);
   }
 
@@ -106,11 +116,17 @@ export class Hub {
   /**
    * Stores events; once they are durable, acknowledges them to the sender and then
    * forwards the new ones to the room. Ack first, so the sender never sees a later
-   * event of the room before the place of its own.
+   * event of the room before the place of its own. A sender that is not a connection
+   * (`null`: a bot's POST) takes its acknowledgement from the results, and every
+   * subscriber gets the events.
    */
-  async commit(from: Connection, events: readonly AnyEvent[]): Promise<AppendResult[]> {
-    const results = await this.committer.submit(events);
-    from.send({
+  async commit(
+    from: Connection | null,
+    events: readonly AnyEvent[],
+    keys?: IdempotencyKeys,
+  ): Promise<AppendResult[]> {
+    const results = await this.committer.submit(events, keys);
+    from?.send({
       type: 'ack',
       acks: results.map(({ id, room, seq, rts }) => ({ id, room, seq, rts })),
     });
@@ -197,7 +213,7 @@ export class Hub {
     }
   }
 
-  private forward(from: Connection, room: RoomId, events: SequencedEvent[]): void {
+  private forward(from: Connection | null, room: RoomId, events: SequencedEvent[]): void {
     const last = events.at(-1)!.seq;
     this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
     for (const subscription of this.rooms.get(room) ?? []) {
