@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../shared/index.ts';
 import { createApp } from './app.ts';
-import { MemoryEventLog } from './log/memory-event-log.ts';
+import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { ReadQueries } from './read/queries.ts';
 import { Hub } from './sync/hub.ts';
 import { silentLogger } from './sync/socket.ts';
 
 function app(staticDir: string | null = null) {
-  const hub = new Hub({ log: new MemoryEventLog(), logger: silentLogger });
-  return { hub, app: createApp({ hub, staticDir }) };
+  const log = new SqliteEventLog(':memory:');
+  const hub = new Hub({ log, logger: silentLogger });
+  return { hub, app: createApp({ hub, queries: new ReadQueries(log.database), staticDir }) };
 }
 
 function site(): string {

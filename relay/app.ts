@@ -4,36 +4,33 @@ import { Hono } from 'hono';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { WebSocket } from 'ws';
-import { PROTOCOL_VERSION } from '../shared/index.ts';
-import type { Hub } from './sync/hub.ts';
+import { createApi, type ApiOptions } from './api/index.ts';
+import type { ReadQueries } from './read/queries.ts';
 import type { Connection } from './sync/connection.ts';
-import packageJson from '../package.json' with { type: 'json' };
+import type { Hub } from './sync/hub.ts';
 
 export interface AppOptions {
   hub: Hub;
+  /** The read side, for the REST API's queries. */
+  queries: ReadQueries;
   /** The built site; null to serve only the API and the socket. */
   staticDir: string | null;
   startedAt?: number;
+  /** See `ApiOptions.authorize`. */
+  authorize?: ApiOptions['authorize'];
 }
 
 /** Builds the relay's HTTP app. It never listens: `server.ts` does. */
-export function createApp({ hub, staticDir, startedAt = Date.now() }: AppOptions): Hono {
+export function createApp({
+  hub,
+  queries,
+  staticDir,
+  startedAt = Date.now(),
+  authorize,
+}: AppOptions): Hono {
   const app = new Hono();
 
-  app.get('/api/health', (c) =>
-    c.json({
-      status: 'ok',
-      version: packageJson.version,
-      protocol: PROTOCOL_VERSION,
-      epoch: hub.log.epoch,
-      uptime: Math.round((Date.now() - startedAt) / 1000),
-      connections: hub.stats().connections,
-    }),
-  );
-
-  app.all('/api/*', (c) =>
-    c.json({ code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404),
-  );
+  app.route('/api', createApi({ hub, queries, startedAt, ...(authorize ? { authorize } : {}) }));
 
   app.get(
     '/sync',

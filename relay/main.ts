@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.ts';
-import { startRelay } from './server.ts';
+import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { rebuildReporter, startRelay } from './server.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -12,6 +14,10 @@ async function main(): Promise<void> {
   }
   if (config.help) {
     console.log(helpText());
+    return;
+  }
+  if (config.rebuild) {
+    rebuild(config.dbFile);
     return;
   }
 
@@ -36,6 +42,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Rebuilds the read tables from the log in one transaction, progress on stderr. */
+function rebuild(dbFile: string): void {
+  if (!existsSync(dbFile)) {
+    console.error(`kafky relay: there is no log at ${dbFile} to rebuild from`);
+    process.exit(2);
+  }
+  const progress = rebuildReporter({ warn: (message) => console.error(message) });
+  // Opening rebuilds by itself when the read side is of another version: once is enough.
+  const log = new SqliteEventLog(dbFile, { onRebuild: progress });
+  try {
+    if (!log.rebuiltOnOpen) log.readModel.rebuild({ onProgress: progress });
+    const failed = log.readModel.failures().length;
+    console.error(
+      `kafky relay: rebuilt the read tables of ${dbFile}` +
+        (failed > 0 ? `; ${failed} events could not be projected (see read_failures)` : ''),
+    );
+  } finally {
+    void log.close();
+  }
 }
 
 main().catch((error: unknown) => {

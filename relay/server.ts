@@ -5,8 +5,9 @@ import { LIMITS } from '../shared/index.ts';
 import { createApp } from './app.ts';
 import type { RelayConfig } from './config.ts';
 import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { ReadQueries } from './read/queries.ts';
 import { Hub } from './sync/hub.ts';
-import type { RelayLogger } from './sync/socket.ts';
+import { consoleLogger, type RelayLogger } from './sync/socket.ts';
 
 export interface RunningRelay {
   url: string;
@@ -18,12 +19,18 @@ export interface RunningRelay {
 
 /** Opens the log, builds the app and listens. Resolves once the port is open. */
 export async function startRelay(
-  config: Pick<RelayConfig, 'port' | 'host' | 'dbFile' | 'staticDir'>,
+  config: Pick<RelayConfig, 'port' | 'host' | 'dbFile' | 'staticDir'> &
+    Partial<Pick<RelayConfig, 'maxEventBytes'>>,
   options: { logger?: RelayLogger; helloTimeoutMs?: number } = {},
 ): Promise<RunningRelay> {
-  const log = new SqliteEventLog(config.dbFile);
-  const hub = new Hub({ log, ...options });
-  const app = createApp({ hub, staticDir: config.staticDir });
+  const logger = options.logger ?? consoleLogger;
+  const log = new SqliteEventLog(config.dbFile, { onRebuild: rebuildReporter(logger) });
+  const hub = new Hub({ log, ...options, maxEventBytes: config.maxEventBytes });
+  const app = createApp({
+    hub,
+    queries: new ReadQueries(log.database),
+    staticDir: config.staticDir,
+  });
   // Frames up to the protocol's limit get a readable error; far larger ones are cut off by ws.
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytesMax * 4 });
 
@@ -58,5 +65,21 @@ export async function startRelay(
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * Reports a rebuild of the read side as it goes: at most every tenth of the log, so a
+ * long log shows progress without flooding the output.
+ */
+export function rebuildReporter(
+  logger: Pick<RelayLogger, 'warn'>,
+): (done: number, total: number) => void {
+  let shown = -1;
+  return (done, total) => {
+    const tenth = total === 0 ? 10 : Math.floor((done / total) * 10);
+    if (tenth === shown) return;
+    shown = tenth;
+    logger.warn(`kafky relay: rebuilding the read tables: ${done} of ${total} events`);
   };
 }

@@ -17,6 +17,16 @@ export const ERROR_CODES = [
   'not_subscribed',
   'no_author',
   'event_too_large',
+  // The relay's REST API (docs/rest-api.md).
+  'not_found',
+  'unknown_room',
+  'invalid_cursor',
+  'invalid_limit',
+  'invalid_body',
+  'body_too_large',
+  'idempotency_key_missing',
+  'invalid_idempotency_key',
+  'idempotency_key_reused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
