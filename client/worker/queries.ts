@@ -19,6 +19,10 @@ const PREVIEW_CHARS = 140;
 const SEARCH_SCAN_MAX = 2000;
 /** Unread counts stop here; the UI shows more as "999+". */
 export const UNREAD_MAX = 1000;
+/** Rows read per request while counting unread messages. */
+const UNREAD_CHUNK = 200;
+
+type IndexKey = [RoomId, number, number];
 
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
 export class Queries {
@@ -43,38 +47,48 @@ export class Queries {
     const anchor = window.kind === 'around' ? await this.db.messages.get(window.anchor) : undefined;
     if (window.kind === 'latest' || !anchor || anchor.room !== room) {
       const limit = window.kind === 'latest' ? window.limit : window.before + window.after;
-      const rows = await this.range(room)
-        .reverse()
-        .limit(limit + 1)
-        .toArray();
-      const hasOlder = rows.length > limit;
-      const shown = rows.slice(0, limit).reverse();
+      const latest = await this.lastRows([room, 0, -Infinity], [room, 1, Infinity], limit);
       return {
-        messages: await this.views(room, shown),
-        hasOlder,
+        messages: await this.views(room, latest.rows),
+        hasOlder: latest.more,
         hasNewer: false,
         anchored: window.kind === 'latest',
       };
     }
-    const key = [room, anchor.section, anchor.n];
-    const older = await this.db.messages
-      .where('[room+section+n]')
-      .between([room, 0, -Infinity], key, true, false)
-      .reverse()
-      .limit(window.before + 1)
-      .toArray();
+    const key: IndexKey = [room, anchor.section, anchor.n];
+    const older = await this.lastRows([room, 0, -Infinity], key, window.before);
     const newer = await this.db.messages
       .where('[room+section+n]')
       .between(key, [room, 1, Infinity], true, true)
       .limit(window.after + 1)
       .toArray();
-    const rows = [...older.slice(0, window.before).reverse(), ...newer.slice(0, window.after)];
+    const rows = [...older.rows, ...newer.slice(0, window.after)];
     return {
       messages: await this.views(room, rows),
-      hasOlder: older.length > window.before,
+      hasOlder: older.more,
       hasNewer: newer.length > window.after,
       anchored: true,
     };
+  }
+
+  /**
+   * The last `count` rows from `lower` up to (not including) `upper`, oldest first, and
+   * whether there are more before them. A reverse cursor would take a request per row;
+   * this takes three: a cursor that skips `count` rows back in one step, then one read.
+   */
+  private async lastRows(
+    lower: IndexKey,
+    upper: IndexKey,
+    count: number,
+  ): Promise<{ rows: MessageRow[]; more: boolean }> {
+    const index = this.db.messages.where('[room+section+n]');
+    const edge = await index.between(lower, upper, true, false).reverse().offset(count).first();
+    if (!edge)
+      return { rows: await index.between(lower, upper, true, false).toArray(), more: false };
+    const rows = await index
+      .between([edge.room, edge.section, edge.n], upper, false, false)
+      .toArray();
+    return { rows, more: true };
   }
 
   private async views(room: RoomId, rows: MessageRow[]): Promise<MessageView[]> {
@@ -91,13 +105,12 @@ export class Queries {
   /** Every room this browser is in, with what the room list shows of each. */
   async rooms(): Promise<RoomSummary[]> {
     const rooms = (await this.db.rooms.toArray()).filter((r) => !r.left);
-    const myName = await this.myName();
     const summaries = await Promise.all(
       rooms.map(async ({ room }): Promise<RoomSummary> => {
         const view = await this.db.roomViews.get(room);
         const last = await this.range(room).last();
         const names = last ? await this.names(room) : new Map<AuthorId, string>();
-        const { unread, mentions } = await this.unread(room, myName);
+        const { unread, mentions } = await this.unread(room);
         return {
           room,
           name: view?.name ?? room,
@@ -218,23 +231,35 @@ export class Queries {
       .between([room, 0, -Infinity], [room, 1, Infinity]);
   }
 
-  /** Messages of others after the reader's read position, and those that mention them. */
-  private async unread(room: RoomId, myName: string | null) {
+  /**
+   * Messages of others after the reader's read position, and those that mention them:
+   * by id, as bound when sent, so a rename moves no mention (a v1 message binds none).
+   */
+  private async unread(room: RoomId) {
     const read = await this.db.reads.get([room, this.me]);
     const marker = read ? await this.db.messages.get(read.through) : undefined;
-    const after: SortKey = marker ?? { section: 0, n: 0 };
-    const rows = await this.db.messages
-      .where('[room+section+n]')
-      .between([room, after.section, after.n], [room, 1, Infinity], false, true)
-      .filter((row) => row.author !== this.me && !row.deleted)
-      // Past this many the list says "999+": counting a room's whole history is not worth it.
-      .limit(UNREAD_MAX)
-      .toArray();
-    const mention = myName ? mentionPattern(myName) : null;
-    return {
-      unread: rows.length,
-      mentions: mention ? rows.filter((row) => mention.test(row.text)).length : 0,
-    };
+    let after: SortKey = marker ?? { section: 0, n: 0 };
+    let unread = 0;
+    let mentions = 0;
+    // A chunk per request, where a filtered cursor takes one per row: the rows after the
+    // read position are often mostly one's own, which are never unread.
+    for (;;) {
+      const rows = await this.db.messages
+        .where('[room+section+n]')
+        .between([room, after.section, after.n], [room, 1, Infinity], false, true)
+        .limit(UNREAD_CHUNK)
+        .toArray();
+      for (const row of rows) {
+        if (row.author === this.me || row.deleted) continue;
+        unread++;
+        if (row.mentions.includes(this.me)) mentions++;
+        // Past this many the list says "999+": counting a room's whole history is not worth it.
+        if (unread === UNREAD_MAX) return { unread, mentions };
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < UNREAD_CHUNK) return { unread, mentions };
+      after = last;
+    }
   }
 
   private async names(room: RoomId): Promise<Map<AuthorId, string>> {

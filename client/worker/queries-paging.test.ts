@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { KafkyEvent } from '../../shared/index.ts';
+import { Queries, UNREAD_MAX } from './queries.ts';
+import { ALICE, BOB, ROOM, freshStore, messageEvent, sequenced } from './test-helpers.ts';
+
+/** Windows and counts that read a bounded part of a long room, at their edges. */
+describe('Queries over long rooms', () => {
+  const texts = (view: { messages: { text: string }[] }) => view.messages.map((m) => m.text);
+
+  it('reads a latest window holding the whole room, or exactly filled by it', async () => {
+    const { db, store } = await freshStore();
+    await store.applyRemote(ROOM, [
+      sequenced(messageEvent('a', BOB), 1),
+      sequenced(messageEvent('b', BOB), 2),
+    ]);
+    // Own messages not yet delivered sort after every delivered one.
+    await store.appendLocal({ ...messageEvent('pending', ALICE) });
+    const queries = new Queries(db, ALICE);
+    const all = await queries.timeline(ROOM, { kind: 'latest', limit: 5 });
+    expect(texts(all)).toEqual(['a', 'b', 'pending']);
+    expect(all.hasOlder).toBe(false);
+    const exact = await queries.timeline(ROOM, { kind: 'latest', limit: 3 });
+    expect(texts(exact)).toEqual(['a', 'b', 'pending']);
+    expect(exact.hasOlder).toBe(false);
+    const short = await queries.timeline(ROOM, { kind: 'latest', limit: 2 });
+    expect(texts(short)).toEqual(['b', 'pending']);
+    expect(short.hasOlder).toBe(true);
+  });
+
+  it('counts unread messages past many of one’s own, and stops at the cap', async () => {
+    const { db, store } = await freshStore();
+    const first = sequenced(messageEvent('first', BOB), 1);
+    const events: KafkyEvent[] = [];
+    // More of one's own than one read takes, then a few of someone else's.
+    for (let i = 0; i < 450; i++) events.push(messageEvent(`mine ${i}`, ALICE));
+    for (let i = 0; i < 7; i++) events.push(messageEvent(`theirs ${i}`, BOB));
+    const marked: KafkyEvent = {
+      ...messageEvent('x'),
+      type: 'read.marked',
+      v: 1,
+      payload: { through: first.id },
+    };
+    const all = [first, ...[...events, marked].map((e, i) => sequenced(e, i + 2))];
+    for (let i = 0; i < all.length; i += 200) await store.applyRemote(ROOM, all.slice(i, i + 200));
+    const queries = new Queries(db, ALICE);
+    expect((await queries.rooms())[0]).toMatchObject({ unread: 7 });
+
+    const more = Array.from({ length: UNREAD_MAX + 50 }, (_, i) =>
+      sequenced(messageEvent(`later ${i}`, BOB), all.length + 1 + i),
+    );
+    for (let i = 0; i < more.length; i += 250)
+      await store.applyRemote(ROOM, more.slice(i, i + 250));
+    expect((await queries.rooms())[0]).toMatchObject({ unread: UNREAD_MAX });
+  });
+});
