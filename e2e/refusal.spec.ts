@@ -63,6 +63,11 @@ test('a message the relay refuses shows failed with its reason, the room goes on
   await send(page, 'Still talking');
   await expect(messageItem(page, 'Still talking')).toHaveAttribute('data-state', 'delivered');
 
+  // The refusal and its reason are in this browser's log: they outlive the tab.
+  await page.reload();
+  await expect(item).toHaveAttribute('data-state', 'failed');
+  await expect(item.locator('.error')).toContainText(`at most ${LIMIT} bytes`);
+
   await item.getByRole('button', { name: 'Discard' }).click();
   await expect(messageItem(page, 'A long story:')).toHaveCount(0);
   // Gone for good here, after a reload too, and never in the relay's log.
