@@ -41,17 +41,26 @@ export class EventStore {
   /** Builds read models from the log when they are behind it (at start, on request). */
   readonly readModels: ReadModelBuilder;
 
+  /** Which event types and versions this code knows: projectors see only those, upcast. */
+  readonly registry: Registry;
+
   /**
-   * `registry` says which event types and versions this code knows: the projectors see
-   * only those, upcast to their current versions (a test passes an older registry).
+   * `registry` defaults to this code's own (a test passes an older one); `buildChunk` is
+   * how many events a read-model build projects per transaction.
    */
   constructor(
     private readonly db: KafkyDb,
     projectors: readonly Projector[],
-    readonly registry: Registry = EVENT_REGISTRY,
+    options: { registry?: Registry; buildChunk?: number } = {},
   ) {
-    this.projection = new ProjectionRunner(db, projectors, registry);
-    this.readModels = new ReadModelBuilder(db, this.projection, (scope) => this.write(scope));
+    this.registry = options.registry ?? EVENT_REGISTRY;
+    this.projection = new ProjectionRunner(db, projectors, this.registry);
+    this.readModels = new ReadModelBuilder(
+      db,
+      this.projection,
+      (scope) => this.write(scope),
+      options.buildChunk,
+    );
   }
 
   /** Appends an event written here; it stays in the outbox until the relay acknowledges it. */

@@ -213,6 +213,24 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('stores, emits and moves past an event of a type it does not know (a newer client’s)', async () => {
+    const { db, store, sync, sockets, kafked } = await setup();
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    const poll = sequenced(
+      { ...messageEvent('?', BOB), type: 'poll.created', payload: {} } as never,
+      1,
+    );
+    const after = sequenced(messageEvent('after the poll', BOB), 2);
+    sockets[0]!.receive({ type: 'events', room: ROOM, events: [poll, after] });
+    await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([poll.id, after.id]));
+    expect(await db.events.where('id').equals(poll.id).count()).toBe(1);
+    expect(await db.unknownEvents.toArray()).toMatchObject([{ id: poll.id, type: 'poll.created' }]);
+    expect((await store.rooms())[0]?.cursor).toBe(2);
+    sync.stop();
+  });
+
   it('asks again from its cursor when a live event skips a sequence', async () => {
     const { sync, sockets } = await setup();
     sync.start();
