@@ -1,5 +1,4 @@
 import {
-  LIMITS,
   PROTOCOL_VERSION,
   parseRelayFrame,
   type Ack,
@@ -17,6 +16,10 @@ import type { StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
 import type { RelayHeads } from '../inspector/relay-heads.ts';
 import { Backoff } from './backoff.ts';
+import { batches, wireEvent } from './push-frames.ts';
+import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
+
+export type { Clock } from './in-flight.ts';
 
 // Method-derived, so a handler typed for the browser's richer events still fits.
 type Handler<E> = { handle(event: E): void }['handle'];
@@ -43,19 +46,6 @@ export interface Delivery {
   /** The relay refused an own event: it is not sent again. */
   refused(id: EventId, code: ErrorCode, message: string): Promise<void>;
 }
-
-/** The timers the acknowledgement timeout runs on, so tests can drive them. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const SYSTEM_CLOCK: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface SyncOptions {
   url: string;
@@ -86,8 +76,6 @@ export interface SyncOptions {
 }
 
 const OPEN = 1;
-/** Leave room in a frame for the envelope of the `push` message. */
-const PUSH_BYTES_MAX = LIMITS.frameBytesMax - 1024;
 
 /**
  * The browser's one connection to the relay: handshake, catch-up, pushing the outbox,
@@ -102,12 +90,8 @@ export class SyncClient {
   private networkUp = true;
   private statusValue: ConnectionStatus = 'offline';
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
-  /**
-   * Pushed on this socket and not yet acknowledged, with its room and when it went: not
-   * sent again until it drops or its acknowledgement is overdue.
-   */
-  private readonly inFlight = new Map<EventId, { room: RoomId; sent: number }>();
-  private ackTimer: unknown;
+  /** Pushed on this socket and not answered yet: not sent again until it drops or is overdue. */
+  private readonly inFlight: InFlight;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
   private frames: Promise<void> = Promise.resolve();
@@ -119,8 +103,6 @@ export class SyncClient {
   private readonly windowPerRoom: number;
   private readonly log: Pick<Console, 'warn' | 'error'>;
   private readonly delivery: Delivery;
-  private readonly ackTimeoutMs: number;
-  private readonly clock: Clock;
 
   constructor(private readonly options: SyncOptions) {
     this.backoff = options.backoff ?? new Backoff();
@@ -131,8 +113,11 @@ export class SyncClient {
       refused: async (id, code, message) =>
         void (await options.store.markRejected(id, code, message)),
     };
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.inFlight = new InFlight(
+      options.clock ?? SYSTEM_CLOCK,
+      options.ackTimeoutMs ?? 10_000,
+      (ids) => this.resendOverdue(ids),
+    );
   }
 
   get status(): ConnectionStatus {
@@ -241,7 +226,7 @@ export class SyncClient {
     const { store } = this.options;
     const queues: StoredEvent[][][] = [];
     for (const room of await store.outboxRooms()) {
-      const inFlight = [...this.inFlight.values()].filter((e) => e.room === room).length;
+      const inFlight = this.inFlight.inRoom(room);
       const roomWindow = this.windowPerRoom - inFlight;
       if (roomWindow <= 0) continue;
       const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
@@ -258,44 +243,18 @@ export class SyncClient {
         if (!this.welcomed || claimed.length === 0) continue;
         // In flight only if written: an event marked so is not pushed again on this socket.
         if (!this.send({ type: 'push', events: claimed.map(wireEvent) })) return;
-        const sent = this.clock.now();
-        for (const event of claimed) this.inFlight.set(event.id, { room: event.room, sent });
-        this.watchAcks();
+        this.inFlight.add(claimed);
       }
     }
-  }
-
-  /** Arms the timer for the oldest push still waiting for its acknowledgement. */
-  private watchAcks(): void {
-    if (this.ackTimer !== undefined) return;
-    let oldest = Infinity;
-    for (const { sent } of this.inFlight.values()) oldest = Math.min(oldest, sent);
-    if (oldest === Infinity) return;
-    const wait = Math.max(0, oldest + this.ackTimeoutMs - this.clock.now());
-    this.ackTimer = this.clock.setTimeout(() => {
-      this.ackTimer = undefined;
-      this.resendOverdue();
-    }, wait);
   }
 
   /**
    * No acknowledgement in time on a live socket (a lost frame, a relay stuck on a
    * commit): the events go out again, as they are, and the relay answers for each id once.
    */
-  private resendOverdue(): void {
-    const due = this.clock.now() - this.ackTimeoutMs;
-    let overdue = 0;
-    for (const [id, { sent }] of this.inFlight) {
-      if (sent > due) continue;
-      this.inFlight.delete(id);
-      overdue += 1;
-    }
-    if (overdue > 0) {
-      this.log.warn(`kafky: no acknowledgement for ${overdue} events in time; pushing them again`);
-    }
-    this.flush()
-      .catch((error: unknown) => this.log.error('kafky: could not push again', error))
-      .finally(() => this.watchAcks());
+  private resendOverdue(ids: readonly EventId[]): void {
+    this.log.warn(`kafky: no acknowledgement for ${ids.length} events in time; pushing them again`);
+    this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
   }
 
   private connect(): void {
@@ -347,8 +306,6 @@ export class SyncClient {
 
   private dropSocket(): void {
     clearTimeout(this.helloTimer);
-    if (this.ackTimer !== undefined) this.clock.clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
     if (this.socket) {
       this.socket.onopen = this.socket.onmessage = this.socket.onclose = this.socket.onerror = null;
     }
@@ -406,14 +363,14 @@ export class SyncClient {
         return;
       }
       case 'ack': {
-        for (const ack of message.acks) this.inFlight.delete(ack.id);
+        for (const ack of message.acks) this.inFlight.answered(ack.id);
         bus.emit('kafked', await this.delivery.acked(message.acks));
         // The window has room again: push what waited behind it.
         await this.flush();
         return;
       }
       case 'rejected': {
-        this.inFlight.delete(message.id as EventId);
+        this.inFlight.answered(message.id as EventId);
         await this.delivery.refused(message.id as EventId, message.code, message.message);
         this.log.warn(`kafky: the relay refused event ${message.id}: ${message.message}`);
         // The relay goes on with the next event, and so does the room's queue here.
@@ -470,27 +427,4 @@ export class SyncClient {
     this.statusValue = status;
     for (const listener of this.statusListeners) listener(status);
   }
-}
-
-/** The event as its author wrote it, without what the local store adds. */
-function wireEvent(event: StoredEvent) {
-  const { id, type, v, room, author, ts, payload } = event;
-  return { id, type, v, room, author, ts, payload };
-}
-
-/** Splits events into push frames that respect the relay's batch and frame limits. */
-function* batches(events: readonly StoredEvent[]): Generator<StoredEvent[]> {
-  let batch: StoredEvent[] = [];
-  let bytes = 0;
-  for (const event of events) {
-    const size = JSON.stringify(wireEvent(event)).length * 3;
-    if (batch.length && (batch.length >= LIMITS.pushBatchMax || bytes + size > PUSH_BYTES_MAX)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(event);
-    bytes += size;
-  }
-  if (batch.length) yield batch;
 }

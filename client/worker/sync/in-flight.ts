@@ -1,0 +1,84 @@
+import type { EventId, RoomId } from '../../../shared/index.ts';
+
+/** The timers the acknowledgement timeout runs on, so tests can drive them. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * The events pushed on the current socket and not answered yet (acknowledged or
+ * refused), with their room and when they went. One timer watches the oldest: an event
+ * with no answer within `timeoutMs` is overdue, forgotten here, and handed to
+ * `overdue`, which pushes it again.
+ */
+export class InFlight {
+  private readonly sent = new Map<EventId, { room: RoomId; at: number }>();
+  private timer: unknown;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly overdue: (ids: EventId[]) => void,
+  ) {}
+
+  has(id: EventId): boolean {
+    return this.sent.has(id);
+  }
+
+  /** How many of a room's events are on the wire: its window's use. */
+  inRoom(room: RoomId): number {
+    let count = 0;
+    for (const entry of this.sent.values()) if (entry.room === room) count += 1;
+    return count;
+  }
+
+  add(events: readonly { id: EventId; room: RoomId }[]): void {
+    const at = this.clock.now();
+    for (const { id, room } of events) this.sent.set(id, { room, at });
+    this.arm();
+  }
+
+  answered(id: EventId): void {
+    this.sent.delete(id);
+  }
+
+  /** The socket dropped: whatever it carried is pushed anew on the next one. */
+  clear(): void {
+    this.sent.clear();
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Sets the timer for the oldest event still waiting, unless one is set. */
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    let oldest = Infinity;
+    for (const { at } of this.sent.values()) oldest = Math.min(oldest, at);
+    if (oldest === Infinity) return;
+    const wait = Math.max(0, oldest + this.timeoutMs - this.clock.now());
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.expire();
+    }, wait);
+  }
+
+  private expire(): void {
+    const due = this.clock.now() - this.timeoutMs;
+    const ids: EventId[] = [];
+    for (const [id, { at }] of this.sent) {
+      if (at > due) continue;
+      this.sent.delete(id);
+      ids.push(id);
+    }
+    this.arm();
+    if (ids.length > 0) this.overdue(ids);
+  }
+}
