@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_ROOM, type EventId, type RoomId } from '../../shared/ids.ts';
 import type { RoomSummary } from '../api.ts';
+import { askNotificationPermission, notificationPermission } from '../tab/notifications.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-composer.ts';
 import './kafky-connection-status.ts';
@@ -92,7 +93,7 @@ export class KafkyApp extends LitElement {
         <h1>Kafky</h1>
         <kafky-connection-status .connection=${this.connection}></kafky-connection-status>
         ${
-          'Notification' in window && Notification.permission === 'default'
+          notificationPermission() === 'default'
             ? html`<button type="button" class="quiet" @click=${this.askNotifications}>
                 Enable notifications
               </button>`
@@ -176,7 +177,7 @@ export class KafkyApp extends LitElement {
   };
 
   private readonly askNotifications = (): void => {
-    Notification.requestPermission().then(
+    askNotificationPermission().then(
       () => this.requestUpdate(),
       (error: unknown) => console.warn('kafky: notifications not allowed', error),
     );
