@@ -48,7 +48,7 @@ type MessageRow = Omit<MessageView, 'edited' | 'deleted' | 'reactions'> & {
 };
 
 /** Prepares a statement, refusing any that could write: a query never writes. */
-function query<P extends unknown[], R>(db: Database.Database, sql: string) {
+export function query<P extends unknown[], R>(db: Database.Database, sql: string) {
   const statement = db.prepare<P, R>(sql);
   if (!statement.readonly) throw new Error(`a query must not write: ${sql}`);
   return statement;

@@ -15,7 +15,7 @@ import { envInteger, seededRandom } from '../testing/randomized.ts';
 import { AUTHORS, make, randomHistory } from './history.ts';
 import { applyRelation, messageState, visibleReactions } from './message-rules.ts';
 import { READ_VERSION } from './read-model.ts';
-import { ReadQueries } from './queries.ts';
+import { query, ReadQueries } from './queries.ts';
 
 const [ANN, BOB, CY] = AUTHORS as [(typeof AUTHORS)[0], (typeof AUTHORS)[0], (typeof AUTHORS)[0]];
 const LOBBY = 'lobby' as RoomId;
@@ -209,6 +209,16 @@ describe('the read side: messages', () => {
     expect(second.messages.map((m) => m.text)).toEqual(['m4', 'm3', 'm2']);
     const last = queries.messages(LOBBY, { before: second.next!, limit: 3 });
     expect(last).toEqual({ messages: [expect.objectContaining({ text: 'm1' })], next: null });
+  });
+});
+
+describe('the read side: queries', () => {
+  it('prepares only statements that cannot write', () => {
+    const log = new SqliteEventLog(':memory:');
+    expect(() => new ReadQueries(log.database)).not.toThrow();
+    expect(() => query(log.database, 'SELECT count(*) FROM messages')).not.toThrow();
+    expect(() => query(log.database, "UPDATE messages SET text = 'x'")).toThrow(/must not write/);
+    expect(() => query(log.database, 'DELETE FROM rooms')).toThrow(/must not write/);
   });
 });
 
