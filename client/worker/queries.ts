@@ -22,8 +22,6 @@ export const UNREAD_MAX = 1000;
 /** Rows read per request while counting unread messages. */
 const UNREAD_CHUNK = 200;
 
-type IndexKey = [RoomId, number, number];
-
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
 export class Queries {
   constructor(
@@ -33,69 +31,67 @@ export class Queries {
 
   /** The latest `limit` messages of a room, oldest first, in the room's one order. */
   async messages(room: RoomId, limit: number): Promise<MessageView[]> {
-    const rows = await this.range(room).reverse().limit(limit).toArray();
+    const [rows, names] = await Promise.all([
+      this.range(room).reverse().limit(limit).toArray(),
+      this.names(room),
+    ]);
     rows.reverse();
-    return this.views(room, rows);
+    return this.views(rows, names);
   }
 
   /**
    * A window of a room's history. Each side is read with one bounded index range (one
    * row more than asked, to know whether there is more), so the cost does not grow with
-   * the room's length.
+   * the room's length. Independent reads go out together: each is a round trip to the
+   * browser's storage, and a new message waits for this query to be shown.
    */
   async timeline(room: RoomId, window: TimelineWindow): Promise<TimelineView> {
-    const anchor = window.kind === 'around' ? await this.db.messages.get(window.anchor) : undefined;
+    const [anchor, names] = await Promise.all([
+      window.kind === 'around' ? this.db.messages.get(window.anchor) : undefined,
+      this.names(room),
+    ]);
     if (window.kind === 'latest' || !anchor || anchor.room !== room) {
       const limit = window.kind === 'latest' ? window.limit : window.before + window.after;
-      const latest = await this.lastRows([room, 0, -Infinity], [room, 1, Infinity], limit);
+      const rows = await this.range(room)
+        .reverse()
+        .limit(limit + 1)
+        .toArray();
+      const hasOlder = rows.length > limit;
+      const shown = rows.slice(0, limit).reverse();
       return {
-        messages: await this.views(room, latest.rows),
-        hasOlder: latest.more,
+        messages: await this.views(shown, names),
+        hasOlder,
         hasNewer: false,
         anchored: window.kind === 'latest',
       };
     }
-    const key: IndexKey = [room, anchor.section, anchor.n];
-    const older = await this.lastRows([room, 0, -Infinity], key, window.before);
-    const newer = await this.db.messages
-      .where('[room+section+n]')
-      .between(key, [room, 1, Infinity], true, true)
-      .limit(window.after + 1)
-      .toArray();
-    const rows = [...older.rows, ...newer.slice(0, window.after)];
+    const key = [room, anchor.section, anchor.n];
+    const [older, newer] = await Promise.all([
+      this.db.messages
+        .where('[room+section+n]')
+        .between([room, 0, -Infinity], key, true, false)
+        .reverse()
+        .limit(window.before + 1)
+        .toArray(),
+      this.db.messages
+        .where('[room+section+n]')
+        .between(key, [room, 1, Infinity], true, true)
+        .limit(window.after + 1)
+        .toArray(),
+    ]);
+    const rows = [...older.slice(0, window.before).reverse(), ...newer.slice(0, window.after)];
     return {
-      messages: await this.views(room, rows),
-      hasOlder: older.more,
+      messages: await this.views(rows, names),
+      hasOlder: older.length > window.before,
       hasNewer: newer.length > window.after,
       anchored: true,
     };
   }
 
-  /**
-   * The last `count` rows from `lower` up to (not including) `upper`, oldest first, and
-   * whether there are more before them. A reverse cursor would take a request per row;
-   * this takes three: a cursor that skips `count` rows back in one step, then one read.
-   */
-  private async lastRows(
-    lower: IndexKey,
-    upper: IndexKey,
-    count: number,
-  ): Promise<{ rows: MessageRow[]; more: boolean }> {
-    const index = this.db.messages.where('[room+section+n]');
-    const edge = await index.between(lower, upper, true, false).reverse().offset(count).first();
-    if (!edge)
-      return { rows: await index.between(lower, upper, true, false).toArray(), more: false };
-    const rows = await index
-      .between([edge.room, edge.section, edge.n], upper, false, false)
-      .toArray();
-    return { rows, more: true };
-  }
-
-  private async views(room: RoomId, rows: MessageRow[]): Promise<MessageView[]> {
-    const names = await this.names(room);
+  private async views(rows: MessageRow[], names: Map<AuthorId, string>): Promise<MessageView[]> {
     const quoted = new Map<EventId, MessageRow | undefined>();
     const targets = [...new Set(rows.flatMap((row) => (row.replyTo ? [row.replyTo] : [])))];
-    const found = await this.db.messages.bulkGet(targets);
+    const found = targets.length ? await this.db.messages.bulkGet(targets) : [];
     targets.forEach((id, i) => quoted.set(id, found[i]));
     return rows.map((row) =>
       messageView(row, names, this.me, row.replyTo && quoted.get(row.replyTo)),
@@ -107,10 +103,12 @@ export class Queries {
     const rooms = (await this.db.rooms.toArray()).filter((r) => !r.left);
     const summaries = await Promise.all(
       rooms.map(async ({ room }): Promise<RoomSummary> => {
-        const view = await this.db.roomViews.get(room);
-        const last = await this.range(room).last();
-        const names = last ? await this.names(room) : new Map<AuthorId, string>();
-        const { unread, mentions } = await this.unread(room);
+        const [view, last, names, { unread, mentions }] = await Promise.all([
+          this.db.roomViews.get(room),
+          this.range(room).last(),
+          this.names(room),
+          this.unread(room),
+        ]);
         return {
           room,
           name: view?.name ?? room,
