@@ -30,6 +30,36 @@ import { latencySummary, median } from '../lib/stats.ts';
 
 const SECTION = '4. In the browser (Chromium, built site)';
 
+declare global {
+  interface Window {
+    __benchUpdates?: { count: number; ms: number };
+  }
+}
+
+/**
+ * In the page: counts the message list's updates (Lit's `performUpdate`: willUpdate,
+ * render, the DOM commit and updated) and the time they take, from now on.
+ */
+function countListUpdates(): void {
+  const type = customElements.get('kafky-message-list');
+  if (!type) throw new Error('no kafky-message-list');
+  const proto = type.prototype as { performUpdate: (this: unknown) => void };
+  const original = proto.performUpdate;
+  const stats = (window.__benchUpdates = { count: 0, ms: 0 });
+  proto.performUpdate = function (this: unknown) {
+    const start = performance.now();
+    try {
+      original.call(this);
+    } finally {
+      stats.count++;
+      stats.ms += performance.now() - start;
+    }
+  };
+}
+
+const listUpdates = (page: Page) =>
+  page.evaluate(() => window.__benchUpdates ?? { count: NaN, ms: NaN });
+
 /** The median interval between animation frames in a page, over 60 frames. */
 async function frameInterval(page: Page): Promise<number> {
   const times = await page.evaluate(
@@ -162,6 +192,7 @@ export async function browserLatency(
       const b = await openKafkyWindow(a, relay.url);
       const cPage = await openKafky(other, relay.url);
       for (const page of [a, b, cPage]) await followLatest(page);
+      for (const page of [a, b, cPage]) await page.evaluate(countListUpdates);
       await observer.call('watch', { url: relay.sync, room: DEFAULT_ROOM });
       const profiling = profile
         ? await Promise.all(
@@ -188,6 +219,14 @@ export async function browserLatency(
         'shared_worker',
         READ_IDB_REQUESTS,
       )) as number[];
+      const [byMethod] = await evaluateIn(ports[0]!, 'shared_worker', 'self.__benchRequests');
+      rec.detail(`browser.run${run}.requestsByMethod`, byMethod);
+      const updates = {
+        sender: await listUpdates(a),
+        tab: await listUpdates(b),
+        browser: await listUpdates(cPage),
+      };
+      rec.detail(`browser.run${run}.listUpdates`, updates);
       const types = await observer.call<Record<string, number>>('eventTypes', null);
       const stored = Object.values(types).reduce((x, y) => x + y, 0);
       rec.detail(`browser.run${run}.eventTypes`, types);
@@ -238,6 +277,29 @@ export async function browserLatency(
         },
         stored / messages,
       );
+      for (const [who, label] of [
+        ['tab', 'the other window'],
+        ['browser', 'the other browser'],
+      ] as const) {
+        const { count, ms } = updates[who];
+        rec.add(
+          {
+            id: `browser.updates.${who}`,
+            label: `message list updates in ${label}`,
+            ...cost,
+          },
+          count / messages,
+        );
+        rec.add(
+          {
+            id: `browser.updateMs.${who}`,
+            label: `main-thread time of message list updates in ${label}`,
+            ...cost,
+            unit: 'ms per message',
+          },
+          ms / messages,
+        );
+      }
       const channel = latencySummary(await pagePair(a, b, messages, broadcastChannel));
       add('tab.baseline.p50', 'baseline: BroadcastChannel between the two tabs, p50', channel.p50);
       await Promise.all([a.close(), b.close(), cPage.close()]);
