@@ -228,6 +228,57 @@ export interface TimeTravelView {
   focus: EventId | null;
 }
 
+/** One projector: its version and how far its read models follow the local log. */
+export interface ProjectionView {
+  name: string;
+  version: number;
+  /** The newest position of the local log its read models reflect. */
+  position: number;
+  /** While its read models are being built from the log: how far, from 0 to 1. */
+  rebuilding: { progress: number } | null;
+}
+
+/** Read models being built from the log (after an upgrade, or on request), if any. */
+export interface RebuildProgressView {
+  /** The projectors building, with how far each is, from 0 to 1. */
+  building: { name: string; progress: number }[];
+}
+
+/** An event that made a projector throw, set aside so projection went on without it. */
+export interface DeadLetterView {
+  /** The projector that threw, or `schema` for an event failing its own schema. */
+  projector: string;
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  type: string;
+  v: number;
+  error: string;
+  /** When it last failed, by this browser's clock. */
+  failedAt: number;
+}
+
+export interface DeadLettersView {
+  total: number;
+  /** The oldest first, by their place in the log. */
+  letters: DeadLetterView[];
+}
+
+/** An event of a type or version this version of Kafky does not know: kept, not shown. */
+export interface UnknownEventView {
+  pos: number;
+  id: EventId;
+  room: RoomId;
+  type: string;
+  v: number;
+}
+
+export interface UnknownEventsView {
+  total: number;
+  /** The oldest first, by their place in the log. */
+  events: UnknownEventView[];
+}
+
 export interface KafkyApi {
   // Commands: each appends its events (and their projections) in one local transaction.
   sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId>;
@@ -295,6 +346,21 @@ export interface KafkyApi {
    * replayed in memory, never touching the read models. Null if the event is not held.
    */
   timeTravel(room: RoomId, through: EventId, limit: number): Promise<TimeTravelView | null>;
+  /** Each projector's version and position, and its build when one runs. */
+  watchProjections(listener: Listener<ProjectionView[]>): Promise<SubscriptionId>;
+  /** Builds in progress, as they advance: only when that changes. */
+  watchRebuildProgress(listener: Listener<RebuildProgressView>): Promise<SubscriptionId>;
+  /**
+   * Clears every read model and builds them again from the log, a chunk at a time
+   * (progress through `watchRebuildProgress`); resolves when done.
+   */
+  rebuildReadModels(): Promise<void>;
+  watchDeadLetters(limit: number, listener: Listener<DeadLettersView>): Promise<SubscriptionId>;
+  /** Projects a dead letter's event again; true when it went through (the letter is gone). */
+  retryDeadLetter(projector: string, pos: number): Promise<boolean>;
+  retryDeadLetters(): Promise<{ retried: number; failed: number }>;
+  /** Events of types or versions this version does not know: kept and synced, not shown. */
+  watchUnknownEvents(limit: number, listener: Listener<UnknownEventsView>): Promise<SubscriptionId>;
 
   /** Every event of the bus's chosen emit, as it happens. */
   onEvent(emit: Emit, listener: Listener<BusEvent>): Promise<SubscriptionId>;

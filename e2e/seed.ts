@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import {
   PROTOCOL_VERSION,
   newEventId,
+  type AnyEvent,
   type AuthorId,
   type EventId,
   type KnownEvent,
@@ -19,7 +20,7 @@ export const SEED_AUTHOR = 'seed-bot-0001' as AuthorId;
 export async function seedRoom(
   relay: RelayProcess,
   room: RoomId,
-  events: readonly KnownEvent[],
+  events: readonly AnyEvent[],
 ): Promise<void> {
   const socket = new WebSocket(relay.url.replace(/^http/, 'ws') + '/sync');
   await new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import './kafky-connection-status.ts';
 import type { ReplyEvent } from './kafky-message-list.ts';
 import './kafky-message-list.ts';
 import './kafky-profile.ts';
+import './kafky-rebuild-progress.ts';
 import './kafky-room-header.ts';
 import './kafky-room-list.ts';
 import './kafky-typing-indicator.ts';
@@ -92,6 +93,7 @@ export class KafkyApp extends LitElement {
         </button>
         <h1>Kafky</h1>
         <kafky-connection-status .connection=${this.connection}></kafky-connection-status>
+        <kafky-rebuild-progress .connection=${this.connection}></kafky-rebuild-progress>
         ${
           notificationPermission() === 'default'
             ? html`<button type="button" class="quiet" @click=${this.askNotifications}>

@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import type { RoomHeadView } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-inspector-heads.ts';
+import './kafky-inspector-health.ts';
 import type { TimeTravelEvent } from './kafky-inspector-log.ts';
 import './kafky-inspector-log.ts';
 import './kafky-inspector-outbox.ts';

@@ -1,5 +1,6 @@
 import { Dexie, type EntityTable } from 'dexie';
 import type { AnyEvent, AuthorId, ErrorCode, EventId, RoomId } from '../../shared/index.ts';
+import type { DeadLetterView, UnknownEventView } from '../api.ts';
 import type { ProcessId, ProcessRow } from './sagas/process.ts';
 
 /**
@@ -124,28 +125,11 @@ export interface ProjectionRow {
   rebuild?: { target: number };
 }
 
-/** An event that made a projector throw: set aside, so projection goes on without it. */
-export interface DeadLetterRow {
-  /** The projector that threw, or `schema` for an event failing its own schema. */
-  projector: string;
-  pos: number;
-  id: EventId;
-  room: RoomId;
-  type: string;
-  v: number;
-  error: string;
-  /** When it last failed, by this browser's clock. */
-  failedAt: number;
-}
+/** An event that made a projector throw, set aside: stored as the inspector shows it. */
+export type DeadLetterRow = DeadLetterView;
 
 /** An event of a type or version this code does not know: kept and synced, not projected. */
-export interface UnknownEventRow {
-  pos: number;
-  id: EventId;
-  room: RoomId;
-  type: string;
-  v: number;
-}
+export type UnknownEventRow = UnknownEventView;
 
 export type KafkyDb = Dexie & {
   events: EntityTable<StoredEvent, 'pos'>;

@@ -7,6 +7,7 @@ import { openDb, type KafkyDb } from './db.ts';
 import { EventStore } from './event-store.ts';
 import { InspectorQueries } from './inspector/inspector-queries.ts';
 import { RelayHeads } from './inspector/relay-heads.ts';
+import { ProjectionQueries } from './projection-queries.ts';
 import { PROJECTORS } from './projectors/index.ts';
 import { Queries } from './queries.ts';
 import { PROCESS_DEFINITIONS } from './sagas/definitions.ts';
@@ -61,6 +62,8 @@ export interface KafkyCore {
   inspector: InspectorQueries;
   /** Settles once the read models have caught up with the log after start. */
   readModelsReady: Promise<void>;
+  /** Projector versions and positions, builds in progress, dead letters, unknown events. */
+  projections: ProjectionQueries;
   close(): void;
 }
 
@@ -164,6 +167,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     relayHeads,
     inspector: new InspectorQueries(db, author),
     readModelsReady,
+    projections: new ProjectionQueries(db),
     close() {
       resign.abort();
       processes.close();

@@ -5,6 +5,7 @@ import type {
   ActivityView,
   BusEvent,
   ConnectionView,
+  DeadLettersView,
   Emit,
   KafkyApi,
   Listener,
@@ -13,12 +14,15 @@ import type {
   MessageView,
   OutboxView,
   ProfileView,
+  ProjectionView,
+  RebuildProgressView,
   RoomHeadView,
   RoomSummary,
   RoomView,
   SubscriptionId,
   TimelineView,
   TimelineWindow,
+  UnknownEventsView,
 } from '../api.ts';
 import { activityView, roomNames } from './activity.ts';
 import { roomHeads, type RoomCursor } from './inspector/inspector-queries.ts';
@@ -209,6 +213,49 @@ export class TabSession implements KafkyApi {
 
   async timeTravel(room: RoomId, through: EventId, limit: number) {
     return (await this.core).inspector.timeTravel(room, through, limit);
+  }
+
+  async watchProjections(listener: Listener<ProjectionView[]>) {
+    const { projections } = await this.core;
+    return this.live(() => projections.projections(), listener);
+  }
+
+  async watchRebuildProgress(listener: Listener<RebuildProgressView>) {
+    const { projections } = await this.core;
+    // Positions move with every write; the progress only now and then: send changes only.
+    let last = '';
+    const progress = liveQuery(() => projections.rebuildProgress()).subscribe({
+      next: (view) => {
+        const key = JSON.stringify(view);
+        if (key === last) return;
+        last = key;
+        this.deliver(listener, view);
+      },
+      error: (error: unknown) => this.log.error('kafky: rebuild progress failed', error),
+    });
+    return this.track(() => progress.unsubscribe(), listener);
+  }
+
+  async rebuildReadModels() {
+    await (await this.core).store.rebuild();
+  }
+
+  async watchDeadLetters(limit: number, listener: Listener<DeadLettersView>) {
+    const { projections } = await this.core;
+    return this.live(() => projections.deadLetters(limit), listener);
+  }
+
+  async retryDeadLetter(projector: string, pos: number) {
+    return (await this.core).store.retryDeadLetter({ projector, pos });
+  }
+
+  async retryDeadLetters() {
+    return (await this.core).store.retryDeadLetters();
+  }
+
+  async watchUnknownEvents(limit: number, listener: Listener<UnknownEventsView>) {
+    const { projections } = await this.core;
+    return this.live(() => projections.unknownEvents(limit), listener);
   }
 
   async onEvent(emit: Emit, listener: Listener<BusEvent>) {

@@ -1,0 +1,57 @@
+import type {
+  DeadLettersView,
+  ProjectionView,
+  RebuildProgressView,
+  UnknownEventsView,
+} from '../api.ts';
+import type { KafkyDb, ProjectionRow } from './db.ts';
+
+/**
+ * The read side of projection itself, for the inspector and the rebuild progress:
+ * plain reads, safe inside Dexie's liveQuery.
+ */
+export class ProjectionQueries {
+  constructor(private readonly db: KafkyDb) {}
+
+  async projections(): Promise<ProjectionView[]> {
+    const rows = await this.db.projections.toArray();
+    return rows.map((row) => ({
+      name: row.name,
+      version: row.version,
+      position: row.position,
+      rebuilding: row.rebuild ? { progress: progress(row) } : null,
+    }));
+  }
+
+  async rebuildProgress(): Promise<RebuildProgressView> {
+    const rows = await this.db.projections.toArray();
+    return {
+      building: rows
+        .filter((row) => row.rebuild)
+        .map((row) => ({ name: row.name, progress: progress(row) })),
+    };
+  }
+
+  async deadLetters(limit: number): Promise<DeadLettersView> {
+    const [total, letters] = await Promise.all([
+      this.db.deadLetters.count(),
+      this.db.deadLetters.orderBy('pos').limit(limit).toArray(),
+    ]);
+    return { total, letters };
+  }
+
+  async unknownEvents(limit: number): Promise<UnknownEventsView> {
+    const [total, events] = await Promise.all([
+      this.db.unknownEvents.count(),
+      this.db.unknownEvents.limit(limit).toArray(),
+    ]);
+    return { total, events };
+  }
+}
+
+/** How far a build is, from 0 to 1, in whole percents so a view changes at most 100 times. */
+function progress(row: ProjectionRow): number {
+  const target = row.rebuild?.target ?? 0;
+  if (target <= 0) return 0;
+  return Math.floor(Math.min(row.position / target, 1) * 100) / 100;
+}
