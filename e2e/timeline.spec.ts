@@ -86,3 +86,32 @@ test('a reader up in the history stays in place, is offered the latest, and gets
   await arrive(relay, 200, 205);
   await expect(messageItem(page, 'news #204')).toBeInViewport();
 });
+
+test('messages sent in quick succession show at once, once each and in order, in every tab', async ({
+  browser,
+  relay,
+}) => {
+  const context = await browser.newContext();
+  const a = await openChat(context, relay);
+  const b = await openChat(context, relay);
+  const texts = ['one', 'two', 'two', 'three', 'four'];
+  // Send without waiting for each to show: the list shows each before the worker has it.
+  await a.evaluate((all) => {
+    const composer = document
+      .querySelector('kafky-app')!
+      .shadowRoot!.querySelector('kafky-composer')!.shadowRoot!;
+    const box = composer.querySelector('textarea')!;
+    const send = composer.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+    for (const text of all) {
+      box.value = text;
+      send.click();
+    }
+  }, texts);
+  for (const page of [a, b]) {
+    const items = page.getByRole('log').getByRole('listitem');
+    await expect(items).toHaveText(texts.map((t) => new RegExp(`${t}\\s`)));
+    // Once stored, and then delivered, each is still shown once.
+    await expect(items.filter({ hasText: 'delivered' })).toHaveCount(texts.length);
+    await expect(items).toHaveCount(texts.length);
+  }
+});

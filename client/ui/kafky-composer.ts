@@ -4,6 +4,7 @@ import type { RoomId } from '../../shared/ids.ts';
 import type { MessageView } from '../api.ts';
 import { askForPersistentStorage } from '../tab/persistent-storage.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
+import { outgoing } from './outgoing.ts';
 import { shared } from './styles.ts';
 import { TYPING_IDLE_MS, TYPING_REPEAT_MS } from './typing.ts';
 
@@ -170,11 +171,14 @@ export class KafkyComposer extends LitElement {
     this.sending += 1;
     const reply = this.replyTo;
     this.replyTo = null;
+    // Shown in the list at once, before the worker has stored it (see outgoing.ts).
+    const sending = outgoing.add(this.room, text, reply?.id);
     try {
-      await this.connection.api.sendMessage(this.room, text, reply?.id);
+      sending.settle(await this.connection.api.sendMessage(this.room, text, reply?.id));
       this.error = null;
       void askForPersistentStorage();
     } catch (error) {
+      sending.drop();
       // Nothing was stored: give the text back so nothing the person wrote is lost.
       if (!textarea.value) textarea.value = text;
       this.replyTo ??= reply;

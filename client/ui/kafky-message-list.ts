@@ -14,6 +14,7 @@ import {
 import { messageListStyles } from './message-list-styles.ts';
 import { sameParseOptions } from './message-text-cache.ts';
 import type { ParseOptions } from './message-text.ts';
+import { outgoing, withOutgoing, type Outgoing } from './outgoing.ts';
 import { ReadMarker, dividerIndex, readTarget } from './read-marker.ts';
 import { LATEST, atEnd, around, nearBottom, nearTop } from './timeline-window.ts';
 import { WatchController } from './watch-controller.ts';
@@ -79,6 +80,7 @@ export class KafkyMessageList extends LitElement {
   /** Keeps the end in view while following, whatever changes the log's or the list's size. */
   private readonly resized = new ResizeObserver(() => this.pinToEnd());
   private observed: Element | null = null;
+  private stopOutgoing = (): void => undefined;
 
   constructor() {
     super();
@@ -95,10 +97,12 @@ export class KafkyMessageList extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibility);
+    this.stopOutgoing = outgoing.subscribe(this.onOutgoing);
   }
 
   override disconnectedCallback(): void {
     document.removeEventListener('visibilitychange', this.onVisibility);
+    this.stopOutgoing();
     this.reads.flush();
     this.resized.disconnect();
     this.observed = null;
@@ -162,7 +166,8 @@ export class KafkyMessageList extends LitElement {
   }
 
   override render() {
-    const messages = this.messages;
+    const messages = this.shown();
+    const provisionalFrom = this.messages?.length ?? 0;
     const divider = this.divider?.room === this.room ? this.divider : null;
     const dividerAt = divider ? dividerIndex(messages ?? [], divider.after) : -1;
     const text = this.textOptions;
@@ -186,14 +191,15 @@ export class KafkyMessageList extends LitElement {
             (m) => m.id,
             (m, i) => {
               const mode = this.active?.id === m.id ? this.active.mode : null;
+              const provisional = i >= provisionalFrom;
               // Rows come as new objects with every update; most have not changed, and
               // rendering them again is what made every new message cost the whole list.
               return html`${
                 i === dividerAt
                   ? html`<li role="separator" class="divider">New messages</li>`
                   : nothing
-              }${guard([JSON.stringify(m), mode, text], () =>
-                renderMessage(m, { mode, text, act: this.act }),
+              }${guard([JSON.stringify(m), mode, text, provisional], () =>
+                renderMessage(m, { mode, text, act: this.act, provisional }),
               )}`;
             },
           )}
@@ -292,6 +298,24 @@ export class KafkyMessageList extends LitElement {
     item.classList.add('highlight');
     setTimeout(() => item.classList.remove('highlight'), 2000);
   }
+
+  /** The latest messages and, after them, those being sent that the worker has not shown yet. */
+  private shown(): readonly MessageView[] | undefined {
+    const messages = this.messages;
+    const profile = this.profile.value;
+    if (!messages || !profile || this.window.kind !== 'latest' || !this.timeline.fresh) {
+      return messages;
+    }
+    const own = this.roomView.value?.members.find((m) => m.own)?.name;
+    const me = { author: profile.author, name: own ?? profile.name ?? '' };
+    return withOutgoing(messages, outgoing.of(this.room), me, (key) => outgoing.forget(key));
+  }
+
+  /** A message sent from this tab is followed to the end of the room, where it shows. */
+  private readonly onOutgoing = (added: Outgoing | null): void => {
+    if (added?.room === this.room) this.toLatest();
+    this.requestUpdate();
+  };
 
   private readonly toLatest = (): void => {
     this.window = LATEST;

@@ -17,6 +17,8 @@ export interface ItemContext {
   mode: ItemMode;
   /** Names that can be @mentioned in this room, and the reader's own. */
   text: ParseOptions;
+  /** Shown while being sent, before the worker has stored it: nothing to act on yet. */
+  provisional?: boolean;
   act(action: ItemAction, message: MessageView, value?: string): void;
 }
 
@@ -139,6 +141,7 @@ function reactionButton(m: MessageView, r: ReactionView, ctx: ItemContext) {
 }
 
 function renderActions(m: MessageView, ctx: ItemContext) {
+  if (ctx.provisional) return nothing;
   if (m.state === 'failed') {
     return html`<div class="actions shown" role="group" aria-label="Message actions">
       <button type="button" @click=${() => ctx.act('retry', m)}>Retry</button>
