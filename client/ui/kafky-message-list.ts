@@ -4,44 +4,35 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { EventId, RoomId } from '../../shared/ids.ts';
 import type { MessageView, ProfileView, RoomView, TimelineView, TimelineWindow } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
-import {
-  messageSelector,
-  renderMessage,
-  type ItemAction,
-  type ItemContext,
-  type ItemMode,
-} from './message-item.ts';
+import { MessageActions, ReplyEvent } from './message-actions.ts';
+import { messageSelector, renderMessage } from './message-item.ts';
 import { messageListStyles } from './message-list-styles.ts';
-import { sameParseOptions } from './message-text-cache.ts';
+import { prepareParser, sameParseOptions } from './message-text-cache.ts';
 import type { ParseOptions } from './message-text.ts';
 import { outgoing, withOutgoing, type Outgoing } from './outgoing.ts';
 import { ReadMarker, dividerIndex, readTarget } from './read-marker.ts';
 import { LATEST, atEnd, around, nearBottom, nearTop } from './timeline-window.ts';
 import { WatchController } from './watch-controller.ts';
 
-/** Asks the composer to answer a message; the app passes it on. */
-export class ReplyEvent extends Event {
-  constructor(readonly message: MessageView) {
-    super('kafky-reply', { bubbles: true, composed: true });
-  }
-}
+export { ReplyEvent };
+
+/**
+ * A room opens with this many of its latest messages in the DOM (more than a screen
+ * holds), and the rest of the window a frame later: the latest show sooner.
+ */
+const FIRST_RENDER = 30;
 
 /** The conversation of one room, live from the worker's read model. */
 export class KafkyMessageList extends LitElement {
   static override properties = {
     connection: { attribute: false },
     room: {},
-    active: { state: true },
-    notice: { state: true },
     window: { state: true },
     following: { state: true },
     target: { attribute: false },
   };
   declare connection: WorkerConnection | undefined;
   declare room: RoomId;
-  /** The message being edited, reacted to or deleted, and how. */
-  declare active: { id: EventId; mode: NonNullable<ItemMode> } | null;
-  declare notice: string;
   declare window: TimelineWindow;
   /** A message to bring into view, from the URL. */
   declare target: EventId | null;
@@ -81,11 +72,12 @@ export class KafkyMessageList extends LitElement {
   private readonly resized = new ResizeObserver(() => this.pinToEnd());
   private observed: Element | null = null;
   private stopOutgoing = (): void => undefined;
+  private readonly actions = new MessageActions(this, (id) => this.jumpTo(id));
+  /** Whether only the latest FIRST_RENDER messages are in the DOM yet, and what next. */
+  private partial: 'first' | 'completing' | false = 'first';
 
   constructor() {
     super();
-    this.active = null;
-    this.notice = '';
     this.window = LATEST;
     this.following = true;
   }
@@ -98,6 +90,8 @@ export class KafkyMessageList extends LitElement {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibility);
     this.stopOutgoing = outgoing.subscribe(this.onOutgoing);
+    if ('requestIdleCallback' in window) requestIdleCallback(prepareParser);
+    else setTimeout(prepareParser);
   }
 
   override disconnectedCallback(): void {
@@ -112,9 +106,10 @@ export class KafkyMessageList extends LitElement {
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('room')) {
       this.reads.flush();
-      this.active = null;
+      this.actions.reset();
       this.following = true;
       this.window = LATEST;
+      this.partial = 'first';
     }
     if (changed.has('target') && this.target) this.jumpTo(this.target);
     const view = this.roomView.value;
@@ -148,10 +143,20 @@ export class KafkyMessageList extends LitElement {
     } else if (this.reveal) {
       const target = this.item(this.reveal);
       if (target) this.highlight(target);
-      else this.notice = 'That message is not held in this browser.';
+      else this.actions.say('That message is not held in this browser.');
       this.reveal = null;
     } else {
       this.pinToEnd();
+    }
+    if (this.partial === 'first' && this.timeline.fresh) {
+      this.partial = 'completing';
+      // After the frame that paints the latest messages.
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.partial = false;
+          this.requestUpdate();
+        }),
+      );
     }
     this.markRead();
   }
@@ -166,8 +171,11 @@ export class KafkyMessageList extends LitElement {
   }
 
   override render() {
-    const messages = this.shown();
-    const provisionalFrom = this.messages?.length ?? 0;
+    const all = this.shown();
+    const first = this.partial && this.window.kind === 'latest';
+    const messages = first && all ? all.slice(-FIRST_RENDER) : all;
+    const provisionalFrom =
+      (messages?.length ?? 0) - ((all?.length ?? 0) - (this.messages?.length ?? 0));
     const divider = this.divider?.room === this.room ? this.divider : null;
     const dividerAt = divider ? dividerIndex(messages ?? [], divider.after) : -1;
     const text = this.textOptions;
@@ -190,7 +198,7 @@ export class KafkyMessageList extends LitElement {
             messages ?? [],
             (m) => m.id,
             (m, i) => {
-              const mode = this.active?.id === m.id ? this.active.mode : null;
+              const mode = this.actions.modeOf(m.id);
               const provisional = i >= provisionalFrom;
               // Rows come as new objects with every update; most have not changed, and
               // rendering them again is what made every new message cost the whole list.
@@ -199,7 +207,7 @@ export class KafkyMessageList extends LitElement {
                   ? html`<li role="separator" class="divider">New messages</li>`
                   : nothing
               }${guard([JSON.stringify(m), mode, text, provisional], () =>
-                renderMessage(m, { mode, text, act: this.act, provisional }),
+                renderMessage(m, { mode, text, act: this.actions.act, provisional }),
               )}`;
             },
           )}
@@ -212,69 +220,8 @@ export class KafkyMessageList extends LitElement {
             </button>`
           : nothing
       }
-      <p class="notice" aria-live="polite">${this.notice}</p>
+      <p class="notice" aria-live="polite">${this.actions.notice}</p>
     `;
-  }
-
-  private readonly act: ItemContext['act'] = (action: ItemAction, m: MessageView, value) => {
-    const api = this.connection?.api;
-    if (!api) return;
-    switch (action) {
-      case 'reply':
-        this.dispatchEvent(new ReplyEvent(m));
-        return;
-      case 'react':
-        this.active = this.active?.mode === 'reacting' ? null : { id: m.id, mode: 'reacting' };
-        return;
-      case 'edit':
-        this.active = { id: m.id, mode: 'editing' };
-        void this.focusIn(m.id, 'textarea');
-        return;
-      case 'delete':
-        this.active = { id: m.id, mode: 'confirm-delete' };
-        void this.focusIn(m.id, '.danger');
-        return;
-      case 'cancel':
-        this.active = null;
-        void this.focusIn(m.id);
-        return;
-      case 'jump':
-        this.jumpTo(value as EventId);
-        return;
-      case 'toggle-reaction':
-        this.run(api.toggleReaction(m.id, value ?? ''), m.id);
-        return;
-      case 'save-edit':
-        if (!value?.trim()) return;
-        this.run(api.editMessage(m.id, value), m.id);
-        return;
-      case 'confirm-delete':
-        this.run(api.deleteMessage(m.id), m.id);
-        return;
-      case 'retry':
-        this.run(api.retryMessage(m.id), m.id);
-        return;
-      case 'discard':
-        this.run(api.discardMessage(m.id), null);
-        return;
-    }
-  };
-
-  private run(action: Promise<unknown>, focus: EventId | null): void {
-    action.then(
-      () => {
-        this.active = null;
-        this.notice = '';
-        if (focus) void this.focusIn(focus);
-      },
-      (error: unknown) => (this.notice = `Not done: ${(error as Error).message}`),
-    );
-  }
-
-  private async focusIn(id: EventId, selector?: string): Promise<void> {
-    await this.updateComplete;
-    const item = this.renderRoot.querySelector<HTMLElement>(messageSelector(id));
-    (selector ? item?.querySelector<HTMLElement>(selector) : item)?.focus();
   }
 
   private item(id: EventId): HTMLElement | null {
@@ -325,8 +272,8 @@ export class KafkyMessageList extends LitElement {
   /** Moves the window when the reader nears an edge that has more beyond it. */
   private page(log: Element): void {
     const view = this.timeline.value;
-    // Until the new window's messages come, the ones shown are the old window's.
-    if (!view || !this.timeline.fresh || this.keep || this.reveal) return;
+    // Until the new window's messages come (all of them), the ones shown are the old window's.
+    if (!view || !this.timeline.fresh || this.partial || this.keep || this.reveal) return;
     const first = view.messages[0];
     const last = view.messages.at(-1);
     if (nearTop(log) && view.hasOlder && first) {
@@ -354,7 +301,8 @@ export class KafkyMessageList extends LitElement {
   private hold(): void {
     const view = this.timeline.value;
     const first = view?.messages[0];
-    if (this.window.kind !== 'latest' || !this.timeline.fresh || this.keep || this.reveal) return;
+    if (this.window.kind !== 'latest' || !this.timeline.fresh || this.partial) return;
+    if (this.keep || this.reveal) return;
     if (first) this.moveWindow(first.id, view.messages.length + LATEST.limit);
   }
 

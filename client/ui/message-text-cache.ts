@@ -44,3 +44,11 @@ export function sameParseOptions(a: ParseOptions, b: ParseOptions): boolean {
     names.every((name, i) => name === others[i])
   );
 }
+
+/**
+ * Parses once ahead of need: building markdown-it's tokenizer takes milliseconds, better
+ * spent while the app waits for its worker than when the first messages arrive.
+ */
+export function prepareParser(): void {
+  parseMessageText('');
+}
