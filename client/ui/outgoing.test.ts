@@ -115,3 +115,19 @@ describe('OutgoingMessages', () => {
     expect(a.of(room)).toEqual([]);
   });
 });
+
+describe('OutgoingMessages, from a tab of another version', () => {
+  it('ignores a note it does not understand', async () => {
+    const a = new OutgoingMessages('test-odd');
+    const other = new BroadcastChannel('test-odd');
+    try {
+      other.postMessage({ kind: 'add', outgoing: { key: 'k', room, text: 42 } });
+      other.postMessage({ kind: 'add' });
+      other.postMessage({ kind: 'add', outgoing: { key: 'ok', room, text: 'fine', ts: 1 } });
+      await vi.waitFor(() => expect(a.of(room).map((o) => o.key)).toEqual(['ok']));
+    } finally {
+      a.close();
+      other.close();
+    }
+  });
+});

@@ -45,9 +45,14 @@ export class OutgoingMessages {
   constructor(channelName = 'kafky-outgoing') {
     this.channel =
       typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
-    this.channel?.addEventListener('message', (event: MessageEvent<Note>) =>
-      this.apply(event.data, false),
-    );
+    this.channel?.addEventListener('message', (event: MessageEvent<Note>) => {
+      // Another tab may run another version of the app: a note it sends is only a hint.
+      try {
+        this.apply(event.data, false);
+      } catch (error) {
+        console.warn('kafky: a note about a message being sent was not understood', error);
+      }
+    });
   }
 
   /** A message about to be sent from this tab. */
@@ -89,6 +94,7 @@ export class OutgoingMessages {
   private apply(note: Note, own: boolean): void {
     switch (note.kind) {
       case 'add':
+        if (!isOutgoing(note.outgoing)) return;
         this.entries.set(note.outgoing.key, note.outgoing);
         setTimeout(() => this.remove(note.outgoing.key), GIVE_UP_MS);
         this.notify(own ? note.outgoing : null);
@@ -111,6 +117,15 @@ export class OutgoingMessages {
   private notify(added: Outgoing | null): void {
     for (const listener of this.listeners) listener(added);
   }
+}
+
+function isOutgoing(value: Partial<Outgoing> | undefined): value is Outgoing {
+  return (
+    typeof value?.key === 'string' &&
+    typeof value.room === 'string' &&
+    typeof value.text === 'string' &&
+    typeof value.ts === 'number'
+  );
 }
 
 /** The tab's one instance, shared by the composer and the message list. */
