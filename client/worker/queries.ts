@@ -22,8 +22,6 @@ export const UNREAD_MAX = 1000;
 /** Rows read per request while counting unread messages. */
 const UNREAD_CHUNK = 200;
 
-type IndexKey = [RoomId, number, number];
-
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
 export class Queries {
   constructor(
@@ -54,52 +52,40 @@ export class Queries {
     ]);
     if (window.kind === 'latest' || !anchor || anchor.room !== room) {
       const limit = window.kind === 'latest' ? window.limit : window.before + window.after;
-      const latest = await this.lastRows([room, 0, -Infinity], [room, 1, Infinity], limit);
+      const rows = await this.range(room)
+        .reverse()
+        .limit(limit + 1)
+        .toArray();
+      const hasOlder = rows.length > limit;
+      const shown = rows.slice(0, limit).reverse();
       return {
-        messages: await this.views(latest.rows, names),
-        hasOlder: latest.more,
+        messages: await this.views(shown, names),
+        hasOlder,
         hasNewer: false,
         anchored: window.kind === 'latest',
       };
     }
-    const key: IndexKey = [room, anchor.section, anchor.n];
+    const key = [room, anchor.section, anchor.n];
     const [older, newer] = await Promise.all([
-      this.lastRows([room, 0, -Infinity], key, window.before),
+      this.db.messages
+        .where('[room+section+n]')
+        .between([room, 0, -Infinity], key, true, false)
+        .reverse()
+        .limit(window.before + 1)
+        .toArray(),
       this.db.messages
         .where('[room+section+n]')
         .between(key, [room, 1, Infinity], true, true)
         .limit(window.after + 1)
         .toArray(),
     ]);
-    const rows = [...older.rows, ...newer.slice(0, window.after)];
+    const rows = [...older.slice(0, window.before).reverse(), ...newer.slice(0, window.after)];
     return {
       messages: await this.views(rows, names),
-      hasOlder: older.more,
+      hasOlder: older.length > window.before,
       hasNewer: newer.length > window.after,
       anchored: true,
     };
-  }
-
-  /**
-   * The last `count` rows from `lower` up to (not including) `upper`, oldest first, and
-   * whether there are more before them. Dexie reads a reversed range with a cursor, a
-   * request per row; this takes three: a cursor that steps `count` rows back at once, and
-   * one read of the rows after where it lands.
-   */
-  private async lastRows(
-    lower: IndexKey,
-    upper: IndexKey,
-    count: number,
-  ): Promise<{ rows: MessageRow[]; more: boolean }> {
-    const index = this.db.messages.where('[room+section+n]');
-    const edge = await index.between(lower, upper, true, false).reverse().offset(count).first();
-    if (!edge) {
-      return { rows: await index.between(lower, upper, true, false).toArray(), more: false };
-    }
-    const rows = await index
-      .between([edge.room, edge.section, edge.n], upper, false, false)
-      .toArray();
-    return { rows, more: true };
   }
 
   private async views(rows: MessageRow[], names: Map<AuthorId, string>): Promise<MessageView[]> {
@@ -227,9 +213,9 @@ export class Queries {
    * Bookkeeping such as read marks and joins waits in the same outbox, uncounted.
    */
   async pendingCount(): Promise<number> {
-    return this.db.outbox
-      .filter((e) => e.type === undefined || e.type.startsWith('message.'))
-      .count();
+    // One read of the outbox rather than a cursor step per entry: it reruns on every write.
+    const entries = await this.db.outbox.toArray();
+    return entries.filter((e) => e.type === undefined || e.type.startsWith('message.')).length;
   }
 
   private async myName(): Promise<string | null> {
