@@ -72,6 +72,11 @@ export class KafkyMessageList extends LitElement {
   private readonly resized = new ResizeObserver(() => this.pinToEnd());
   private observed: Element | null = null;
   private stopOutgoing = (): void => undefined;
+  /**
+   * The key a message shown while being sent had, by the id it has now: keeping it lets
+   * the list update that item in place rather than replace it.
+   */
+  private readonly sentKeys = new Map<EventId, string>();
   private readonly actions = new MessageActions(this, (id) => this.jumpTo(id));
   /** Whether only the latest FIRST_RENDER messages are in the DOM yet, and what next. */
   private partial: 'first' | 'completing' | false = 'first';
@@ -196,7 +201,7 @@ export class KafkyMessageList extends LitElement {
         <ol>
           ${repeat(
             messages ?? [],
-            (m) => m.id,
+            (m) => this.sentKeys.get(m.id) ?? m.id,
             (m, i) => {
               const mode = this.actions.modeOf(m.id);
               const provisional = i >= provisionalFrom;
@@ -255,7 +260,12 @@ export class KafkyMessageList extends LitElement {
     }
     const own = this.roomView.value?.members.find((m) => m.own)?.name;
     const me = { author: profile.author, name: own ?? profile.name ?? '' };
-    return withOutgoing(messages, outgoing.of(this.room), me, (key) => outgoing.forget(key));
+    return withOutgoing(messages, outgoing.of(this.room), me, (key, id) => {
+      outgoing.forget(key);
+      this.sentKeys.set(id, key);
+      if (this.sentKeys.size > LATEST.limit)
+        this.sentKeys.delete(this.sentKeys.keys().next().value!);
+    });
   }
 
   /** A message sent from this tab is followed to the end of the room, where it shows. */

@@ -49,11 +49,11 @@ describe('withOutgoing', () => {
       timeline,
       [pending('t:0', 'hi', 100, 'a'), pending('t:1', 'yo', 150), pending('t:2', 'yo', 190)],
       me,
-      (key) => forgotten.push(key),
+      (key, id) => forgotten.push(`${key}=${id}`),
     );
     // "yo" is in the timeline once: the second "yo" being sent is still to come.
     expect(shown.map((m) => m.id)).toEqual(['a', 'b', 't:2']);
-    expect(forgotten).toEqual(['t:0', 't:1']);
+    expect(forgotten).toEqual(['t:0=a', 't:1=b']);
   });
 
   it('does not take someone else’s message, or an own one written before, for it', () => {

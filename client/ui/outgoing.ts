@@ -134,13 +134,14 @@ export const outgoing = new OutgoingMessages();
 /**
  * The messages of `timeline` and, after them, those outgoing ones it does not hold yet,
  * as `me` would see them. One in the timeline (by id, or before the id is known, as an
- * own message with the same text written since) is passed to `shown`, to be forgotten.
+ * own message with the same text written since) is passed to `shown` with the message
+ * that shows it now, to be forgotten.
  */
 export function withOutgoing(
   timeline: readonly MessageView[],
   pending: readonly Outgoing[],
   me: { author: AuthorId; name: string },
-  shown: (key: string) => void,
+  shown: (key: string, id: EventId) => void,
 ): readonly MessageView[] {
   if (pending.length === 0) return timeline;
   const claimed = new Set<EventId>();
@@ -153,7 +154,7 @@ export function withOutgoing(
     );
     if (match) {
       claimed.add(match.id);
-      shown(o.key);
+      shown(o.key, match.id);
       continue;
     }
     const quoted = o.replyTo ? timeline.find((m) => m.id === o.replyTo) : undefined;
