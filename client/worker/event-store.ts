@@ -18,6 +18,7 @@ import {
   type RoomState,
   type StoredEvent,
 } from './db.ts';
+import { rowsWhere } from './lookup.ts';
 import { ProjectionRunner } from './projection-runner.ts';
 import { stripStorage, type Projector, type Registry } from './projectors/projector.ts';
 import { ReadModelBuilder } from './read-model-builder.ts';
@@ -85,7 +86,7 @@ export class EventStore {
         const pos = await this.db.events.add({ ...event });
         const appended: StoredEvent = { ...event, pos };
         await this.db.outbox.add({ id: event.id, room: event.room, pos, type: event.type });
-        await this.project(appended);
+        await this.project(appended, true);
         stored.push(appended);
       }
       return stored;
@@ -194,7 +195,7 @@ export class EventStore {
       const stored: StoredEvent[] = [];
       for (const event of events) {
         const appended: StoredEvent = { ...event, pos: await this.db.events.add({ ...event }) };
-        await this.project(appended);
+        await this.project(appended, true);
         stored.push(appended);
       }
       return stored;
@@ -217,10 +218,12 @@ export class EventStore {
       const inRoom = events.filter((event) => event.room === room);
       // A catch-up page is hundreds of events: look them up, store and project them in
       // bulk, so a long history costs a few requests per page rather than per event.
-      const held = await this.db.events
-        .where('id')
-        .anyOf(inRoom.map((event) => event.id))
-        .toArray();
+      const held = await rowsWhere(
+        this.db.events,
+        'id',
+        inRoom.map((event) => event.id),
+        (event) => event.id,
+      );
       const known = new Map(held.map((event) => [event.id, event]));
       const fresh: SequencedEvent[] = [];
       for (const event of inRoom) {
@@ -238,8 +241,11 @@ export class EventStore {
         { allKeys: true },
       );
       applied.added = fresh.map((event, i) => ({ ...event, pos: positions[i]! }));
-      await this.projection.project(applied.added);
-      await this.advanceCursor(room);
+      await this.projection.project(applied.added, true);
+      await this.advanceCursor(
+        room,
+        inRoom.map((event) => event.seq),
+      );
       return applied;
     });
   }
@@ -248,14 +254,14 @@ export class EventStore {
   async applyAcks(acks: Ack['acks']): Promise<StoredEvent[]> {
     return this.write(async () => {
       const confirmed: StoredEvent[] = [];
-      const rooms = new Set<RoomId>();
+      const rooms = new Map<RoomId, number[]>();
       for (const ack of acks) {
         const existing = await this.db.events.where('id').equals(ack.id).first();
         if (!existing || existing.seq !== undefined) continue;
         confirmed.push(await this.confirm(existing, ack.seq, ack.rts));
-        rooms.add(ack.room);
+        rooms.set(ack.room, [...(rooms.get(ack.room) ?? []), ack.seq]);
       }
-      for (const room of rooms) await this.advanceCursor(room);
+      for (const [room, seqs] of rooms) await this.advanceCursor(room, seqs);
       return confirmed;
     });
   }
@@ -384,18 +390,26 @@ export class EventStore {
     return stored;
   }
 
-  /** Moves the room's cursor over every sequence now held without a gap. */
-  private async advanceCursor(room: RoomId): Promise<void> {
+  /**
+   * Moves the room's cursor over every sequence now held without a gap: first over
+   * `seqs`, just stored (no read needed), then over any held since an earlier write that
+   * came ahead of a gap.
+   */
+  private async advanceCursor(room: RoomId, seqs: readonly number[]): Promise<void> {
     const state = await this.db.rooms.get(room);
     if (!state) return;
+    const stored = new Set(seqs);
     let cursor = state.cursor;
-    const held = await this.db.events
+    while (stored.has(cursor + 1)) cursor += 1;
+    const after = this.db.events
       .where('[room+seq]')
-      .between([room, cursor + 1], [room, Dexie.maxKey])
-      .keys();
-    for (const key of held) {
-      if ((key as unknown as [RoomId, number])[1] !== cursor + 1) break;
-      cursor += 1;
+      .between([room, cursor + 1], [room, Dexie.maxKey]);
+    // One read when nothing waits beyond the gap, which is nearly always.
+    if ((await after.clone().first())?.seq === cursor + 1) {
+      for (const key of await after.keys()) {
+        if ((key as unknown as [RoomId, number])[1] !== cursor + 1) break;
+        cursor += 1;
+      }
     }
     if (cursor !== state.cursor) await this.db.rooms.update(room, { cursor });
   }
@@ -405,9 +419,9 @@ export class EventStore {
     await this.projection.unproject([event]);
   }
 
-  /** Runs the projectors on an event just stored or changed. */
-  private async project(event: StoredEvent): Promise<void> {
-    await this.projection.project([event]);
+  /** Runs the projectors on an event just stored (`appended`) or changed. */
+  private async project(event: StoredEvent, appended = false): Promise<void> {
+    await this.projection.project([event], appended);
   }
 
   /** Writers write only known types, valid, at their current versions. */

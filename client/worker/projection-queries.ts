@@ -5,6 +5,7 @@ import type {
   UnknownEventsView,
 } from '../api.ts';
 import type { KafkyDb, ProjectionRow } from './db.ts';
+import { LIVE, positionOf } from './projection-runner.ts';
 
 /**
  * The read side of projection itself, for the inspector and the rebuild progress:
@@ -15,12 +16,15 @@ export class ProjectionQueries {
 
   async projections(): Promise<ProjectionView[]> {
     const rows = await this.db.projections.toArray();
-    return rows.map((row) => ({
-      name: row.name,
-      version: row.version,
-      position: row.position,
-      rebuilding: row.rebuild ? { progress: progress(row) } : null,
-    }));
+    const live = rows.find((row) => row.name === LIVE);
+    return rows
+      .filter((row) => row !== live)
+      .map((row) => ({
+        name: row.name,
+        version: row.version,
+        position: positionOf(row, live),
+        rebuilding: row.rebuild ? { progress: progress(row) } : null,
+      }));
   }
 
   async rebuildProgress(): Promise<RebuildProgressView> {

@@ -1,4 +1,4 @@
-import type { DeadLetterRow, KafkyDb, StoredEvent, UnknownEventRow } from './db.ts';
+import type { DeadLetterRow, KafkyDb, ProjectionRow, StoredEvent, UnknownEventRow } from './db.ts';
 import {
   readStored,
   type ProjectedEvent,
@@ -9,6 +9,21 @@ import {
 
 /** The dead letters of events that fail their own schema, whichever projector would read them. */
 export const SCHEMA_CHECK = 'schema';
+
+/**
+ * The row of the live position: every projector not being rebuilt reflects the log up
+ * to here. One row for all of them, so a write moves it without reading anything.
+ */
+export const LIVE = '*';
+
+export function liveRow(position: number): ProjectionRow {
+  return { name: LIVE, version: 0, position };
+}
+
+/** How far a projector's read models reflect the log: its own row, or the live one. */
+export function positionOf(row: ProjectionRow, live: ProjectionRow | undefined): number {
+  return row.rebuild ? row.position : Math.max(row.position, live?.position ?? 0);
+}
 
 /**
  * Errors that mean the transaction itself is lost (or about to be): no event is to
@@ -50,17 +65,16 @@ export class ProjectionRunner {
   }
 
   /**
-   * Projects events just stored or changed, through every projector, and moves the
-   * positions of projectors that are not rebuilding up to the newest of them.
+   * Projects events just stored or changed, through every projector. When they were
+   * just appended (`appended`), the log's newest position is theirs: the live position
+   * moves up to it, in the same transaction, with one write and no read.
    */
-  async project(events: readonly StoredEvent[]): Promise<void> {
+  async project(events: readonly StoredEvent[], appended = false): Promise<void> {
     if (events.length === 0) return;
     await this.projectInto(this.projectors, events);
-    const newest = Math.max(...events.map((event) => event.pos));
-    const rows = await this.db.projections.toArray();
-    const moved = rows.filter((row) => !row.rebuild && row.position < newest);
-    if (moved.length > 0) {
-      await this.db.projections.bulkPut(moved.map((row) => ({ ...row, position: newest })));
+    if (appended) {
+      const position = Math.max(...events.map((event) => event.pos));
+      await this.db.projections.put(liveRow(position));
     }
   }
 
@@ -68,7 +82,11 @@ export class ProjectionRunner {
    * Projects events through some projectors: each gets the events of its types, read
    * and upcast, in log order. Unknown events are noted, invalid ones set aside.
    */
-  async projectInto(projectors: readonly Projector[], events: readonly StoredEvent[]) {
+  async projectInto(
+    projectors: readonly Projector[],
+    events: readonly StoredEvent[],
+    ctx: ProjectionContext = this.ctx,
+  ) {
     const known: ProjectedEvent[] = [];
     const unknown: UnknownEventRow[] = [];
     const invalid: DeadLetterRow[] = [];
@@ -82,7 +100,7 @@ export class ProjectionRunner {
     if (invalid.length > 0) await this.db.deadLetters.bulkPut(invalid);
     for (const projector of projectors) {
       const mine = known.filter((event) => projector.types.includes(event.type));
-      if (mine.length > 0) await this.run(projector, mine);
+      if (mine.length > 0) await this.run(projector, mine, ctx);
     }
   }
 
@@ -90,7 +108,7 @@ export class ProjectionRunner {
   async unproject(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     // Projectors recompute what an event touched from the log, which lacks it now.
-    await this.projectInto(this.projectors, events);
+    await this.projectInto(this.projectors, events, { ...this.ctx, dropped: true });
     const positions = events.map((event) => event.pos);
     await this.db.unknownEvents.bulkDelete(positions);
     await this.db.deadLetters.where('pos').anyOf(positions).delete();
@@ -125,10 +143,14 @@ export class ProjectionRunner {
   }
 
   /** Runs one projector, setting aside each event it throws on. Answers whether none did. */
-  private async run(projector: Projector, events: readonly ProjectedEvent[]): Promise<boolean> {
+  private async run(
+    projector: Projector,
+    events: readonly ProjectedEvent[],
+    ctx: ProjectionContext = this.ctx,
+  ): Promise<boolean> {
     try {
-      if (projector.applyMany) await projector.applyMany(this.ctx, events);
-      else for (const event of events) await projector.apply(this.ctx, event);
+      if (projector.applyMany) await projector.applyMany(ctx, events);
+      else for (const event of events) await projector.apply(ctx, event);
       return true;
     } catch (error) {
       if (isStorageFailure(error)) throw error;
@@ -138,7 +160,7 @@ export class ProjectionRunner {
     let clean = true;
     for (const event of events) {
       try {
-        await projector.apply(this.ctx, event);
+        await projector.apply(ctx, event);
       } catch (error) {
         if (isStorageFailure(error)) throw error;
         clean = false;

@@ -4,6 +4,7 @@ import { ALICE, BOB, ROOM, messageEvent, nameEvent, sequenced } from './test-hel
 import { EVENT_REGISTRY, newEventId, type KafkyEvent } from '../../shared/index.ts';
 import { openDb, type KafkyDb } from './db.ts';
 import { EventStore } from './event-store.ts';
+import { ProjectionQueries } from './projection-queries.ts';
 import { PROJECTORS } from './projectors/index.ts';
 import type { Projector, Registry } from './projectors/projector.ts';
 
@@ -78,7 +79,9 @@ describe('projector positions', () => {
     const mine = messageEvent('mine');
     const stored = await store.appendLocal(mine);
     const positions = async () =>
-      Object.fromEntries((await db.projections.toArray()).map((p) => [p.name, p.position]));
+      Object.fromEntries(
+        (await new ProjectionQueries(db).projections()).map((p) => [p.name, p.position]),
+      );
     expect(await positions()).toEqual({
       messages: stored.pos,
       members: stored.pos,

@@ -1,6 +1,6 @@
 import { Dexie } from 'dexie';
 import type { KafkyDb, ProjectionRow, StoredEvent } from './db.ts';
-import { SCHEMA_CHECK, type ProjectionRunner } from './projection-runner.ts';
+import { LIVE, SCHEMA_CHECK, positionOf, type ProjectionRunner } from './projection-runner.ts';
 import type { Projector } from './projectors/projector.ts';
 
 /** Events per transaction when read models are built from the log. */
@@ -37,6 +37,8 @@ export class ReadModelBuilder {
   async prepare(): Promise<string[]> {
     return this.write(async () => {
       const rows = new Map((await this.db.projections.toArray()).map((row) => [row.name, row]));
+      const live = rows.get(LIVE);
+      rows.delete(LIVE);
       const head = await this.head();
       const marked: string[] = [];
       for (const projector of this.runner.projectors) {
@@ -44,8 +46,9 @@ export class ReadModelBuilder {
         rows.delete(projector.name);
         if (!row || row.version !== projector.version) {
           await this.reset(projector, head);
-        } else if (!row.rebuild && row.position < head) {
-          await this.db.projections.put({ ...row, rebuild: { target: head } });
+        } else if (!row.rebuild && positionOf(row, live) < head) {
+          const position = positionOf(row, live);
+          await this.db.projections.put({ ...row, position, rebuild: { target: head } });
         } else if (!row.rebuild) {
           continue;
         }

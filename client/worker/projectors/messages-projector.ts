@@ -7,11 +7,13 @@ import {
   type MessageSent,
 } from '../../../shared/index.ts';
 import type { MessageRow, ReactionRow, StoredEvent } from '../db.ts';
+import { rowsWhere } from '../lookup.ts';
 import { searchWords } from '../search-words.ts';
 import {
   current,
   projectable,
   sortKey,
+  type ProjectedEvent,
   type ProjectionContext,
   type Projector,
   type Registry,
@@ -40,10 +42,10 @@ export const messagesProjector: Projector = {
     'delivery.retried',
   ],
   async apply(ctx, event) {
-    await recompute(ctx, [targetOf(event)]);
+    await recompute(ctx, [event]);
   },
   async applyMany(ctx, events) {
-    await recompute(ctx, events.map(targetOf));
+    await recompute(ctx, events);
   },
 };
 
@@ -64,31 +66,42 @@ function targetOf(event: KafkyEvent): EventId | null {
 }
 
 /**
- * Recomputes the rows of the given messages, reading their events with two bulk queries.
- * A message no longer in the log (a dropped draft, a discarded refusal) loses its row.
+ * Recomputes the rows of the messages that `events` change. The messages among the
+ * events are at hand; the others and every relation of each are read with a range read
+ * or two (see `rowsWhere`). A message no longer in the log (a dropped draft, a
+ * discarded refusal) loses its row.
  */
 async function recompute(
-  { db, registry }: ProjectionContext,
-  targets: readonly (EventId | null)[],
+  { db, registry, dropped }: ProjectionContext,
+  events: readonly ProjectedEvent[],
 ) {
-  const ids = [...new Set(targets.filter((id): id is EventId => id !== null))];
-  if (ids.length === 0) return;
-  const messages = await db.events.where('id').anyOf(ids).toArray();
+  const ids = new Set(events.map(targetOf).filter((id): id is EventId => id !== null));
+  if (ids.size === 0) return;
+  const messages = new Map<EventId, StoredEvent>();
+  for (const event of dropped ? [] : events) {
+    if (event.type === 'message.sent' && ids.has(event.id)) messages.set(event.id, event);
+  }
+  const missing = [...ids].filter((id) => !messages.has(id));
+  for (const message of await rowsWhere(db.events, 'id', missing, (e) => e.id)) {
+    messages.set(message.id, message);
+  }
   const relations = new Map<EventId, Stored<MessageRelation | LocalEvent>[]>();
-  for (const relation of await db.events.where('payload.target').anyOf(ids).toArray()) {
-    const target = (relation.payload as { target: EventId }).target;
+  const targetOfRow = (e: StoredEvent) => (e.payload as { target?: unknown }).target;
+  for (const relation of await rowsWhere(db.events, 'payload.target', ids, targetOfRow)) {
+    const target = targetOfRow(relation) as EventId;
     const list = relations.get(target) ?? [];
     list.push(relation as Stored<MessageRelation | LocalEvent>);
     relations.set(target, list);
   }
   const rows: MessageRow[] = [];
-  for (const message of messages) {
+  for (const message of messages.values()) {
     // A relation that arrived before its message waits in the log; the message picks it up.
     const sent = current(message, registry);
     if (sent?.type !== 'message.sent') continue;
     rows.push(computeRow(sent, relations.get(message.id) ?? [], registry));
   }
-  const gone = ids.filter((id) => !rows.some((row) => row.id === id));
+  const kept = new Set(rows.map((row) => row.id));
+  const gone = [...ids].filter((id) => !kept.has(id));
   if (gone.length > 0) await db.messages.bulkDelete(gone);
   await db.messages.bulkPut(rows);
 }

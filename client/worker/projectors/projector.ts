@@ -24,6 +24,12 @@ export type Registry = EventRegistry<KnownEvent, KafkyEvent>;
 export interface ProjectionContext {
   readonly db: KafkyDb;
   readonly registry: Registry;
+  /**
+   * Set when the events have just been dropped from the log (a draft taken back, a
+   * refusal discarded): the read models must come in line without them. Otherwise the
+   * events are in the log as given, and a projector may use them without reading them.
+   */
+  readonly dropped?: boolean;
 }
 
 /**
