@@ -1,7 +1,6 @@
 import { Dexie } from 'dexie';
 import {
   EVENT_REGISTRY,
-  KafkyError,
   type Ack,
   type AnyEvent,
   type AuthorId,
@@ -19,6 +18,7 @@ import {
   type StoredEvent,
 } from './db.ts';
 import { rowsWhere } from './lookup.ts';
+import { advanceCursor, base64url, storageError } from './storage.ts';
 import { ProjectionRunner } from './projection-runner.ts';
 import { stripStorage, type Projector, type Registry } from './projectors/projector.ts';
 import { ReadModelBuilder } from './read-model-builder.ts';
@@ -242,7 +242,8 @@ export class EventStore {
       );
       applied.added = fresh.map((event, i) => ({ ...event, pos: positions[i]! }));
       await this.projection.project(applied.added, true);
-      await this.advanceCursor(
+      await advanceCursor(
+        this.db,
         room,
         inRoom.map((event) => event.seq),
       );
@@ -261,7 +262,7 @@ export class EventStore {
         confirmed.push(await this.confirm(existing, ack.seq, ack.rts));
         rooms.set(ack.room, [...(rooms.get(ack.room) ?? []), ack.seq]);
       }
-      for (const [room, seqs] of rooms) await this.advanceCursor(room, seqs);
+      for (const [room, seqs] of rooms) await advanceCursor(this.db, room, seqs);
       return confirmed;
     });
   }
@@ -390,30 +391,6 @@ export class EventStore {
     return stored;
   }
 
-  /**
-   * Moves the room's cursor over every sequence now held without a gap: first over
-   * `seqs`, just stored (no read needed), then over any held since an earlier write that
-   * came ahead of a gap.
-   */
-  private async advanceCursor(room: RoomId, seqs: readonly number[]): Promise<void> {
-    const state = await this.db.rooms.get(room);
-    if (!state) return;
-    const stored = new Set(seqs);
-    let cursor = state.cursor;
-    while (stored.has(cursor + 1)) cursor += 1;
-    const after = this.db.events
-      .where('[room+seq]')
-      .between([room, cursor + 1], [room, Dexie.maxKey]);
-    // One read when nothing waits beyond the gap, which is nearly always.
-    if ((await after.clone().first())?.seq === cursor + 1) {
-      for (const key of await after.keys()) {
-        if ((key as unknown as [RoomId, number])[1] !== cursor + 1) break;
-        cursor += 1;
-      }
-    }
-    if (cursor !== state.cursor) await this.db.rooms.update(room, { cursor });
-  }
-
   /** Takes a dropped event out of the read models, by recomputing them without it. */
   private async unproject(event: StoredEvent): Promise<void> {
     await this.projection.unproject([event]);
@@ -439,29 +416,4 @@ export class EventStore {
       throw storageError(error);
     }
   }
-}
-
-function storageError(error: unknown): KafkyError {
-  if (error instanceof KafkyError) return error;
-  const name = (error as { name?: string } | null)?.name;
-  if (
-    name === 'QuotaExceededError' ||
-    (error as { inner?: { name?: string } })?.inner?.name === 'QuotaExceededError'
-  ) {
-    return new KafkyError(
-      'storage_full',
-      'This browser has no room left for Kafky: free some disk space or site data, then try again.',
-      { cause: error },
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new KafkyError('storage_failed', `The browser refused to store this: ${message}`, {
-    cause: error,
-  });
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
