@@ -655,6 +655,8 @@ describe('convergence', () => {
             room: message.room,
             type: 'message.sent',
             text: message.text,
+            // No generated text holds an @, so no message mentions anyone.
+            mentions: [],
             ...(message.replyTo && { replyTo: message.replyTo }),
           });
         }
