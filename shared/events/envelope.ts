@@ -3,6 +3,7 @@ import {
   eventIdSchema,
   roomIdSchema,
   seqSchema,
+  signatureSchema,
   timeSchema,
   type FromSchema,
   type JSONSchema,
@@ -15,6 +16,13 @@ const envelopeProperties = {
   author: authorIdSchema,
   /** The writer's clock, in ms since the epoch: for display only, never for order. */
   ts: timeSchema,
+  /**
+   * The author's Ed25519 signature over the envelope and the payload's hash (see
+   * shared/crypto/signing.ts). Optional in the schema only because logs written before
+   * signing hold events without one: a relay refuses an unsigned push, and peers refuse
+   * to project an event whose signature is missing or wrong.
+   */
+  sig: signatureSchema,
 } as const;
 
 const envelopeRequired = ['id', 'type', 'v', 'room', 'author', 'ts', 'payload'] as const;
