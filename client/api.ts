@@ -7,6 +7,9 @@ import type { AnyEvent, AuthorId, Brand, ErrorCode, EventId, RoomId } from '../s
 
 export type SubscriptionId = Brand<number, 'SubscriptionId'>;
 
+/** A command run as a persisted process (a saga): see client/worker/sagas. */
+export type ProcessId = Brand<string, 'ProcessId'>;
+
 /** pending: stored in this browser only; delivered: durable at the relay; failed: refused by it. */
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
@@ -279,6 +282,21 @@ export interface UnknownEventsView {
   events: UnknownEventView[];
 }
 
+/**
+ * A command the relay refused part-way, whose earlier steps were undone here: kept
+ * until the person has read why (say, a room that could not be created).
+ */
+export interface FailedCommandView {
+  id: ProcessId;
+  /** What was asked for, in a few words: "Creating the room “Plans”". */
+  what: string;
+  /** The room it would have made, if any: not followed here any more. */
+  room?: RoomId;
+  error: { code: ErrorCode; message: string };
+  /** When it was asked for, by this browser's clock. */
+  created: number;
+}
+
 export interface KafkyApi {
   // Commands: each appends its events (and their projections) in one local transaction.
   sendMessage(room: RoomId, text: string, replyTo?: EventId): Promise<EventId>;
@@ -305,6 +323,8 @@ export interface KafkyApi {
    * type) or stopped (`false`). Ephemeral: stored nowhere, dropped when not connected.
    */
   setTyping(room: RoomId, active: boolean): Promise<void>;
+  /** Forgets a failed command once the person has read why. */
+  dismissFailedCommand(id: ProcessId): Promise<void>;
 
   // Queries.
   getProfile(): Promise<ProfileView>;
@@ -331,6 +351,8 @@ export interface KafkyApi {
   watchConnection(listener: Listener<ConnectionView>): Promise<SubscriptionId>;
   /** Who is typing and who is online in a room, as it changes. */
   watchActivity(room: RoomId, listener: Listener<ActivityView>): Promise<SubscriptionId>;
+  /** Commands the relay refused part-way, oldest first (see `FailedCommandView`). */
+  watchFailedCommands(listener: Listener<FailedCommandView[]>): Promise<SubscriptionId>;
   // The inspector: read-only views of the log and its machinery.
   /** A page of the local log, newest first, before position `before` (from the newest without it). */
   watchEventLog(

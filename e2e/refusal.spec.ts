@@ -99,3 +99,67 @@ test('a refused message is retried once the relay takes it, and delivered', asyn
   await expect(item.locator('.error')).toHaveCount(0);
   expect(relayLog(relay).ids).toContain(id);
 });
+
+test('a room the relay refuses to create is left here, and the person is told why until dismissed', async ({
+  browser,
+  relay,
+  relayEnv,
+}) => {
+  const page = await openChat(await browser.newContext(), relay);
+  // Joining the lobby put a member.joined in the log: a limit just above its size takes
+  // joins and refuses a room.created whose long name makes it larger.
+  await expect.poll(() => joinedSizes(relay).length).toBeGreaterThan(0);
+  const limit = Math.max(...joinedSizes(relay)) + 40;
+  relayEnv.KAFKY_MAX_EVENT_BYTES = String(limit);
+  await relay.restart();
+  await expect(page.getByRole('status')).toHaveText(/Online/);
+
+  const name = 'ж'.repeat(80);
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.getByRole('textbox', { name: 'Room name' }).fill(name);
+  await page.getByRole('button', { name: 'Create room' }).click();
+
+  const failures = page.getByRole('list', { name: 'Failed commands' });
+  const notice = failures.getByRole('listitem');
+  await expect(notice).toContainText(`Creating the room “${name}” failed`);
+  await expect(notice).toContainText(`at most ${limit} bytes`);
+  // Back in the lobby: the room on screen was never made.
+  await expect(page).toHaveURL(/#\/r\/lobby$/);
+  const rooms = page.getByRole('navigation', { name: 'Rooms' });
+  await expect(rooms.getByRole('link', { name: new RegExp(name) })).toHaveCount(0);
+
+  // Kept until read: a reload still says it.
+  await page.reload();
+  await expect(notice).toContainText(`Creating the room “${name}” failed`);
+  await notice.getByRole('button', { name: `Dismiss: Creating the room “${name}” failed` }).click();
+  await expect(notice).toHaveCount(0);
+  await page.reload();
+  await expect(rooms.getByRole('link').first()).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  // Nothing of the room reached the log: its first step was refused whole.
+  expect(relayRooms(relay)).toEqual(['lobby']);
+});
+
+/** The rooms the relay's log has events of. */
+function relayRooms(relay: RelayProcess): string[] {
+  const db = new Database(relay.dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT DISTINCT room FROM events').all() as { room: string }[];
+    return rows.map((r) => r.room);
+  } finally {
+    db.close();
+  }
+}
+
+/** The size in bytes of each member.joined event in the relay's log. */
+function joinedSizes(relay: RelayProcess): number[] {
+  const db = new Database(relay.dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(`SELECT body FROM events WHERE type = 'member.joined'`).all() as {
+      body: string;
+    }[];
+    return rows.map((r) => Buffer.byteLength(r.body, 'utf8'));
+  } finally {
+    db.close();
+  }
+}

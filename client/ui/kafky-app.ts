@@ -70,7 +70,10 @@ export class KafkyApp extends LitElement {
     // Opening an invite link is joining the room it names.
     if (rooms && this.connection && this.joining !== this.room) {
       const known = rooms.some((r) => r.room === this.room);
-      if (!known && routeFromHash(location.hash)?.room === this.room) {
+      // A room seen here once and then gone (left, or its creation undone) is not an
+      // invite: only a room first reached by its link is joined.
+      if (known) this.joining = this.room;
+      else if (routeFromHash(location.hash)?.room === this.room) {
         this.joining = this.room;
         this.connection.api
           .joinRoom(this.room)

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RoomId } from '../../shared/ids.ts';
+import { DEFAULT_ROOM, type RoomId } from '../../shared/ids.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import type { RoomSummary } from '../api.ts';
+import type { FailedCommandView, RoomSummary } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import { roomHref } from './routes.ts';
 
@@ -25,6 +25,11 @@ export class KafkyRoomList extends LitElement {
 
   readonly rooms = new WatchController<RoomSummary[]>(this, (api, listener) =>
     api.watchRooms(listener),
+  );
+
+  /** Rooms whose creation the relay refused part-way: undone here, kept to say why. */
+  readonly failed = new WatchController<FailedCommandView[]>(this, (api, listener) =>
+    api.watchFailedCommands(listener),
   );
 
   constructor() {
@@ -61,7 +66,38 @@ export class KafkyRoomList extends LitElement {
           : html`<button type="button" class="new" @click=${this.startCreating}>New room</button>`
       }
       <p role="alert">${this.error ?? ''}</p>
+      <div aria-live="polite" class="failed" ?hidden=${!this.failed.value?.length}>
+        <ul aria-label="Failed commands">
+          ${(this.failed.value ?? []).map(
+            (f) =>
+              html`<li>
+                <span>${f.what} failed: ${f.error.message}</span>
+                <button
+                  type="button"
+                  class="quiet"
+                  aria-label=${`Dismiss: ${f.what} failed`}
+                  @click=${() => this.dismiss(f)}
+                >
+                  Dismiss
+                </button>
+              </li>`,
+          )}
+        </ul>
+      </div>
     `;
+  }
+
+  override updated(): void {
+    // The room on screen was never made: go back to the lobby rather than show (or,
+    // on a reload, join by its link) a room no one else has.
+    if (this.failed.value?.some((f) => f.room === this.room))
+      location.hash = roomHref(DEFAULT_ROOM);
+  }
+
+  private dismiss(failed: FailedCommandView): void {
+    this.connection?.api
+      .dismissFailedCommand(failed.id)
+      .catch((error: unknown) => (this.error = `Could not dismiss: ${(error as Error).message}`));
   }
 
   private renderRoom(r: RoomSummary) {
@@ -187,8 +223,17 @@ export class KafkyRoomList extends LitElement {
         color: var(--kafky-danger);
         font-size: 0.8rem;
       }
-      p:empty {
+      p:empty,
+      .failed[hidden] {
         display: none;
+      }
+      .failed li {
+        display: flex;
+        gap: 0.4rem;
+        align-items: center;
+        justify-content: space-between;
+        color: var(--kafky-danger);
+        font-size: 0.8rem;
       }
     `,
   ];

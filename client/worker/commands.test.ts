@@ -124,6 +124,13 @@ describe('Commands', () => {
       joined: true,
       members: [{ author: c.author, name: 'Ada', own: true }],
     });
+    // The tab opens the new room by its link at once: that must not join it ahead of
+    // the process, whose join step waits for the room's acknowledgement.
+    await c.commands.joinRoom(room);
+    expect((await c.store.outbox(room, 10)).map((e) => e.type)).toEqual([
+      'room.created',
+      'profile.name-set',
+    ]);
     await c.commands.renameRoom(room, 'Readers');
     expect((await c.queries.rooms()).find((r) => r.room === room)?.name).toBe('Readers');
     c.close();

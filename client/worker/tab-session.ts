@@ -7,12 +7,14 @@ import type {
   ConnectionView,
   DeadLettersView,
   Emit,
+  FailedCommandView,
   KafkyApi,
   Listener,
   LogFilter,
   LogPage,
   MessageView,
   OutboxView,
+  ProcessId,
   ProfileView,
   ProjectionView,
   RebuildProgressView,
@@ -94,6 +96,10 @@ export class TabSession implements KafkyApi {
     (await this.core).setTyping(room, active);
   }
 
+  async dismissFailedCommand(id: ProcessId) {
+    await (await this.core).processes.dismiss(id);
+  }
+
   async getProfile() {
     return (await this.core).queries.profile();
   }
@@ -147,6 +153,11 @@ export class TabSession implements KafkyApi {
       stopStatus();
       counts.unsubscribe();
     }, listener);
+  }
+
+  async watchFailedCommands(listener: Listener<FailedCommandView[]>) {
+    const { processes } = await this.core;
+    return this.live(() => processes.failed(), listener);
   }
 
   async watchActivity(room: RoomId, listener: Listener<ActivityView>) {

@@ -64,6 +64,7 @@ export const createRoom = defineProcess<CreateRoomData>({
     { name: 'invite', events: () => [] },
   ],
   onRefused: 'report',
+  describe: ({ name, room }) => ({ what: `Creating the room “${name}”`, room }),
   async compensate({ data, leaveLocally }) {
     await leaveLocally(data.room);
   },

@@ -234,9 +234,19 @@ describe('creating a room', () => {
     expect(b.unfollowed).toEqual([room]);
     expect(await logTypes(b, room)).toEqual(['room.created', 'member.joined', 'delivery.refused']);
     expect(await b.store.outbox(room, 10)).toEqual([]);
+    expect(await b.processes.failed()).toEqual([
+      {
+        id: process!.id,
+        what: 'Creating the room “Doomed”',
+        room,
+        error: { code: 'unknown_event_type', message: 'this relay does not take joins' },
+        created: process!.created,
+      },
+    ]);
 
     await b.processes.dismiss(process!.id);
     expect(await b.processes.list()).toEqual([]);
+    expect(await b.processes.failed()).toEqual([]);
     b.close();
   });
 

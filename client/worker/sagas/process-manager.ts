@@ -8,6 +8,7 @@ import {
   type KafkyEvent,
   type RoomId,
 } from '../../../shared/index.ts';
+import type { FailedCommandView } from '../../api.ts';
 import type { EventBus } from '../bus.ts';
 import type { KafkyDb, StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
@@ -224,6 +225,24 @@ export class ProcessManager implements Delivery {
   /** Every process not ended, oldest first. */
   async list(): Promise<ProcessRow[]> {
     return (await this.options.db.processes.toArray()).sort((a, b) => a.created - b.created);
+  }
+
+  /** Processes kept `compensated` to tell the person why, oldest first: a live query. */
+  async failed(): Promise<FailedCommandView[]> {
+    const rows = await this.options.db.processes.where('state').equals('compensated').toArray();
+    return rows
+      .sort((a, b) => a.created - b.created)
+      .map((row) => ({
+        id: row.id,
+        ...(this.definitions.get(row.kind)?.describe?.(row.data) ?? {
+          what: `A ${row.kind} command`,
+        }),
+        error: {
+          code: row.error?.code ?? 'internal',
+          message: row.error?.message ?? 'refused by the relay',
+        },
+        created: row.created,
+      }));
   }
 
   /** Calls `listener` after each committed change of a process. */

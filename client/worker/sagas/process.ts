@@ -1,8 +1,10 @@
-import type { Brand, ErrorCode, EventId, KafkyEvent, RoomId } from '../../../shared/index.ts';
+import type { ErrorCode, EventId, KafkyEvent, RoomId } from '../../../shared/index.ts';
 import type { KafkyDb } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
 
-export type ProcessId = Brand<string, 'ProcessId'>;
+import type { ProcessId } from '../../api.ts';
+
+export type { ProcessId };
 
 /**
  * Where a process stands:
@@ -106,6 +108,12 @@ export interface ProcessDefinition<D extends ProcessData = ProcessData> {
    * Dexie calls.
    */
   compensate?(context: CompensationContext<D>): Promise<void>;
+  /**
+   * For a process kept `compensated` (`onRefused: 'report'`): what the person asked
+   * for, in a few words (the notice reads "<what> failed: <the relay's reason>"), and
+   * the room it would have made, which the app then leaves.
+   */
+  describe?(data: D): { what: string; room?: RoomId };
 }
 
 /** Keeps a definition's data type while it goes into a list of definitions of any data. */
