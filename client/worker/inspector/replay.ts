@@ -1,12 +1,12 @@
-import { checkEvent, type AuthorId, type EventId, type RoomId } from '../../../shared/index.ts';
+import type { AuthorId, EventId, RoomId } from '../../../shared/index.ts';
 import type { MemberRow, MessageRow, RoomViewRow, StoredEvent } from '../db.ts';
 import { memberOf } from '../projectors/members-projector.ts';
 import { computeRow } from '../projectors/messages-projector.ts';
 import {
   compareSortKeys,
+  current,
   projectable,
   sortKey,
-  stripStorage,
   type ProjectedEvent,
 } from '../projectors/projector.ts';
 import { roomViewOf } from '../projectors/rooms-projector.ts';
@@ -61,7 +61,7 @@ export function replayRoom(room: RoomId, events: readonly StoredEvent[]): RoomRe
   }
   // As the projector: every valid message has a row, a refused one too (shown failed).
   const messages = inRoom
-    .filter((e) => e.type === 'message.sent' && checkEvent(stripStorage(e)).ok)
+    .filter((e) => current(e)?.type === 'message.sent')
     .map((message) => computeRow(message as MessageArgs[0], relations.get(message.id) ?? []));
 
   const authors = new Set(ofTypes(['profile.name-set', ...MEMBERSHIP]).map((e) => e.author));
