@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { newEventId, type AuthorId, type RoomId } from './ids.ts';
 import { LIMITS } from './limits.ts';
 import { PROTOCOL_VERSION } from './protocol-version.ts';
-import type { MessageSentV1 } from './events/index.ts';
+import { EVENT_SCHEMAS, LOCAL_EVENT_SCHEMAS, type MessageSentV1 } from './events/index.ts';
+import { CLIENT_MESSAGE_SCHEMAS, RELAY_MESSAGE_SCHEMAS } from './protocol/index.ts';
 import {
   checkEvent,
   checkStorable,
+  compileAll,
   isKnownEventType,
   parseClientFrame,
   parseRelayFrame,
@@ -164,5 +166,18 @@ describe('checkStorable', () => {
     const result = checkStorable(event);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('invalid_event');
+  });
+});
+
+describe('compileAll', () => {
+  it('compiles every event and message schema, each of which Ajv accepts in strict mode', () => {
+    // Validators compile lazily, on first use: this is where a broken schema shows.
+    expect(compileAll()).toBe(
+      EVENT_SCHEMAS.length +
+        LOCAL_EVENT_SCHEMAS.length +
+        CLIENT_MESSAGE_SCHEMAS.length +
+        RELAY_MESSAGE_SCHEMAS.length +
+        1,
+    );
   });
 });

@@ -23,16 +23,35 @@ import {
 
 export type { Checked };
 
-// One Ajv instance, every schema compiled once at load: validation is then a plain call.
+// One Ajv instance; each schema compiled once, the first time it is needed. Compiling
+// is the costly part (about 100 ms for every schema), and a worker opening a room meets
+// only a few types: it should not wait for all of them. `compileAll` keeps a broken
+// schema from hiding until its first use (a test calls it).
 const ajv = new Ajv({ strict: true, allErrors: false });
 ajv.addFormat('event-id', EVENT_ID_PATTERN);
 ajv.addFormat('room-id', ROOM_ID_PATTERN);
 ajv.addFormat('author-id', AUTHOR_ID_PATTERN);
 ajv.addFormat('connection-id', /^[A-Za-z0-9_-]{1,64}$/);
 
+const compilers: (() => ValidateFunction)[] = [];
+
+/** A schema's validator, compiled on first call. */
+function lazily<T = unknown>(schema: object): () => ValidateFunction<T> {
+  let validate: ValidateFunction<T> | undefined;
+  const get = () => (validate ??= ajv.compile<T>(schema));
+  compilers.push(get);
+  return get;
+}
+
+/** Compiles every schema now: a schema Ajv refuses throws here rather than at first use. */
+export function compileAll(): number {
+  for (const get of compilers) get();
+  return compilers.length;
+}
+
 function compileByType(schemas: readonly { properties: { type: { const: string } } }[]) {
-  return new Map<string, ValidateFunction>(
-    schemas.map((schema) => [schema.properties.type.const, ajv.compile(schema)]),
+  return new Map<string, () => ValidateFunction>(
+    schemas.map((schema) => [schema.properties.type.const, lazily(schema)]),
   );
 }
 
@@ -44,13 +63,15 @@ export const EVENT_REGISTRY: EventRegistry<KnownEvent, KafkyEvent> = createEvent
   [...EVENT_SCHEMAS, ...LOCAL_EVENT_SCHEMAS],
   UPCASTERS,
   (schema) => {
-    const validate = ajv.compile(schema);
-    return (value) =>
-      validate(value) ? null : describe(validate.errors, schema.properties.type.const);
+    const compiled = lazily(schema);
+    return (value) => {
+      const validate = compiled();
+      return validate(value) ? null : describe(validate.errors, schema.properties.type.const);
+    };
   },
 );
 
-const validateAnyEvent = ajv.compile(anyEventSchema);
+const anyEventValidator = lazily<AnyEvent>(anyEventSchema);
 
 function describe(errors: ErrorObject[] | null | undefined, what: string): string {
   return ajv.errorsText(errors, { dataVar: what, separator: '; ' });
@@ -60,7 +81,10 @@ function fail<T>(code: ErrorCode, message: string, cause?: unknown): Checked<T> 
   return { ok: false, error: new KafkyError(code, message, { cause }) };
 }
 
-function checkMessage<T>(value: unknown, validators: Map<string, ValidateFunction>): Checked<T> {
+function checkMessage<T>(
+  value: unknown,
+  validators: Map<string, () => ValidateFunction>,
+): Checked<T> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('invalid_message', 'a frame must be a JSON object');
   }
@@ -68,7 +92,7 @@ function checkMessage<T>(value: unknown, validators: Map<string, ValidateFunctio
   if (typeof type !== 'string') {
     return fail('invalid_message', 'a frame must have a string "type"');
   }
-  const validate = validators.get(type);
+  const validate = validators.get(type)?.();
   if (!validate) {
     return fail('unknown_message_type', `unknown message type "${type.slice(0, 64)}"`);
   }
@@ -131,6 +155,7 @@ export function readEvent(event: AnyEvent): ReadEvent<KafkyEvent> {
  * knows it.
  */
 export function checkStorable(event: unknown): Checked<{ event: AnyEvent; known: boolean }> {
+  const validateAnyEvent = anyEventValidator();
   if (!validateAnyEvent(event)) {
     return fail('invalid_event', describe(validateAnyEvent.errors, 'event'));
   }
