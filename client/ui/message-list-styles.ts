@@ -45,6 +45,16 @@ export const messageListStyles = [
     li.highlight {
       background: var(--kafky-bubble);
     }
+    /*
+     * A window holds up to 400 messages, of which a screenful shows: the browser skips
+     * laying out and painting the rest (keeping their last size, or a guess), so adding
+     * a message or following the end costs a screenful, not the whole window. Not while
+     * hovered or focused, since containment would clip a reaction's tooltip.
+     */
+    li:not(:hover):not(:focus-within) {
+      content-visibility: auto;
+      contain-intrinsic-size: auto 3.5rem;
+    }
     li.own .content {
       background: var(--kafky-bubble-own);
     }
