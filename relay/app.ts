@@ -3,8 +3,11 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import type { ErrorCode } from '../shared/index.ts';
 import { createApi, type ApiOptions } from './api/index.ts';
+import { originAllowed } from './ops/origin.ts';
 import type { ReadQueries } from './read/queries.ts';
 import type { Connection } from './sync/connection.ts';
 import type { Hub } from './sync/hub.ts';
@@ -18,6 +21,8 @@ export interface AppOptions {
   startedAt?: number;
   /** See `ApiOptions.authorize`. */
   authorize?: ApiOptions['authorize'];
+  /** Origins whose pages may open a socket; empty or unset: the relay's own. */
+  allowedOrigins?: readonly string[];
 }
 
 /** Builds the relay's HTTP app. It never listens: `server.ts` does. */
@@ -27,18 +32,47 @@ export function createApp({
   staticDir,
   startedAt = Date.now(),
   authorize,
+  allowedOrigins = [],
 }: AppOptions): Hono {
   const app = new Hono();
 
   app.route('/api', createApi({ hub, queries, startedAt, ...(authorize ? { authorize } : {}) }));
 
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', hub.metrics.contentType);
+    return c.body(await hub.metrics.text());
+  });
+
+  // Refused before the upgrade, with a status and a JSON reason (a browser sees only a failed socket).
+  app.get('/sync', async (c, next) => {
+    const refuse = (status: 403 | 429 | 503, code: ErrorCode, message: string) => {
+      hub.metrics.connectionsRefused.inc({ reason: code });
+      hub.logger.info('relay: socket refused', {
+        code,
+        address: address(c.env as Bindings),
+        origin,
+      });
+      return c.json({ code, message }, status);
+    };
+    const origin = c.req.header('origin');
+    if (!originAllowed(origin, c.req.header('host'), allowedOrigins)) {
+      return refuse(403, 'origin_not_allowed', `pages of ${origin} may not open a socket here`);
+    }
+    if (hub.draining) return refuse(503, 'shutting_down', 'the relay is shutting down');
+    if (!hub.admits(address(c.env as Bindings))) {
+      return refuse(429, 'too_many_connections', 'too many connections from this address');
+    }
+    await next();
+  });
+
   app.get(
     '/sync',
-    upgradeWebSocket(() => {
+    upgradeWebSocket((c) => {
       let connection: Connection | undefined;
+      const from = address(c.env as Bindings);
       return {
         onOpen(_event, ws) {
-          connection = hub.attach(ws.raw as unknown as WebSocket);
+          connection = hub.attach(ws.raw as unknown as WebSocket, from);
         },
         onMessage(event, _ws) {
           connection?.receive((event as { data: string | ArrayBuffer }).data);
@@ -57,6 +91,14 @@ export function createApp({
 
   if (staticDir) serveSite(app, staticDir);
   return app;
+}
+
+/** What @hono/node-server passes as `c.env`: nothing under `app.request()` in tests. */
+type Bindings = { incoming?: IncomingMessage } | undefined;
+
+/** The remote address of a request, or '' where there is none. */
+function address(env: Bindings): string {
+  return env?.incoming?.socket.remoteAddress ?? '';
 }
 
 function serveSite(app: Hono, staticDir: string): void {

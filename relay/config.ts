@@ -2,20 +2,24 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_EVENT_BYTES } from './sync/admission.ts';
+import { LIMITS } from '../shared/index.ts';
+import { DEFAULT_LIMITS, type RelayLimits } from './ops/limits.ts';
+import { LOG_LEVELS, type LogLevel } from './ops/logger.ts';
+import { parseOrigins } from './ops/origin.ts';
 
 /** The built site, next to this file's folder: where `npm run build` puts it. */
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 
-export interface RelayConfig {
+export interface RelayConfig extends RelayLimits {
   port: number;
   host: string;
   dataDir: string;
   dbFile: string;
   /** null: serve only the API and the socket. */
   staticDir: string | null;
-  /** An event whose JSON is larger is refused with `event_too_large`. */
-  maxEventBytes: number;
+  /** Origins whose pages may open a socket; empty: the relay's own. See ops/origin.ts. */
+  allowedOrigins: string[];
+  logLevel: LogLevel;
   /** Rebuild the read side from the log, then exit. */
   rebuild: boolean;
 }
@@ -69,54 +73,124 @@ const OPTIONS = {
     fallback: 'dist/',
     help: "the built site to serve; 'none' to serve only the API",
   },
+  maxFrameBytes: {
+    flag: '--max-frame-bytes',
+    env: 'KAFKY_MAX_FRAME_BYTES',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.maxFrameBytes),
+    help: 'largest frame a client may send; larger ones are refused (frame_too_large)',
+  },
   maxEventBytes: {
     flag: '--max-event-bytes',
     env: 'KAFKY_MAX_EVENT_BYTES',
     value: 'N',
-    fallback: String(DEFAULT_MAX_EVENT_BYTES),
+    fallback: String(DEFAULT_LIMITS.maxEventBytes),
     help: 'largest event (its JSON, in bytes) the relay stores; larger ones are refused',
+  },
+  maxPushEvents: {
+    flag: '--max-push-events',
+    env: 'KAFKY_MAX_PUSH_EVENTS',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.maxPushEvents),
+    help: 'events in one push, 1 to 100; a larger push is refused whole (push_too_large)',
+  },
+  maxRoomsPerConnection: {
+    flag: '--max-rooms-per-connection',
+    env: 'KAFKY_MAX_ROOMS_PER_CONNECTION',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.maxRoomsPerConnection),
+    help: 'rooms one connection may follow at once (too_many_rooms)',
+  },
+  maxConnectionsPerAddress: {
+    flag: '--max-connections-per-address',
+    env: 'KAFKY_MAX_CONNECTIONS_PER_ADDRESS',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.maxConnectionsPerAddress),
+    help: 'open sockets from one IP address, more are refused with 429; 0: no limit',
+  },
+  eventsPerSecond: {
+    flag: '--events-per-second',
+    env: 'KAFKY_EVENTS_PER_SECOND',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.eventsPerSecond),
+    help: 'events one device may push per second, on average (rate_limited); 0: no limit',
+  },
+  eventBurst: {
+    flag: '--event-burst',
+    env: 'KAFKY_EVENT_BURST',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.eventBurst),
+    help: 'events one device may push at once before the rate applies; at least --max-push-events',
+  },
+  maxBufferedBytes: {
+    flag: '--max-buffered-bytes',
+    env: 'KAFKY_MAX_BUFFERED_BYTES',
+    value: 'N',
+    fallback: String(DEFAULT_LIMITS.maxBufferedBytes),
+    help: 'unsent bytes a socket may queue before it is closed as a slow consumer (4008)',
+  },
+  allowedOrigins: {
+    flag: '--allowed-origins',
+    env: 'KAFKY_ALLOWED_ORIGINS',
+    value: 'LIST',
+    fallback: "the relay's own",
+    help: "comma-separated origins whose pages may open a socket; '*' for any",
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'KAFKY_LOG_LEVEL',
+    value: 'LEVEL',
+    fallback: 'info',
+    help: `${LOG_LEVELS.join(', ')}`,
   },
 } satisfies Record<string, OptionSpec>;
 
 type Name = keyof typeof OPTIONS;
 
+const WIDTH = 34;
+
 export function helpText(): string {
-  const rows = Object.values(OPTIONS).map(
-    (o) =>
-      `  ${`${o.flag} ${o.value}`.padEnd(21)} ${o.env.padEnd(21)} ${o.help} (default: ${o.fallback})`,
+  const row = (left: string, env: string, help: string) =>
+    `  ${left.padEnd(WIDTH)} ${env.padEnd(WIDTH)} ${help}`;
+  const rows = Object.values(OPTIONS).map((o) =>
+    row(`${o.flag} ${o.value}`, o.env, `${o.help} (default: ${o.fallback})`),
   );
   return [
     'Kafky relay: the canonical log, sync socket and static site of a Kafky chat.',
     '',
     'Usage: npm run relay -- [options]',
+    '       npm run relay -- backup FILE [--db FILE | --data DIR]',
     '',
-    `  ${'option'.padEnd(21)} ${'environment'.padEnd(21)} meaning`,
+    row('option', 'environment', 'meaning'),
     ...rows,
-    `  ${'--rebuild'.padEnd(21)} ${''.padEnd(21)} rebuild the read tables from the log (progress on stderr), then exit`,
-    `  ${'--help'.padEnd(21)} ${''.padEnd(21)} print this and exit`,
+    row('--rebuild', '', 'rebuild the read tables from the log (progress on stderr), then exit'),
+    row('--help', '', 'print this and exit'),
     '',
+    'backup FILE copies the database to FILE, consistently, while the relay may be running.',
     'A flag wins over its environment variable.',
   ].join('\n');
+}
+
+/** The command line's kebab-case flag for an option. */
+function flagKey(name: Name): string {
+  return OPTIONS[name].flag.slice(2);
 }
 
 /** Reads flags and environment; throws a ConfigError that names the bad option. */
 export function parseConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
-): RelayConfig & { help: boolean } {
+): RelayConfig & { help: boolean; backupTo: string | null } {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv],
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        data: { type: 'string' },
-        db: { type: 'string' },
-        static: { type: 'string' },
-        'max-event-bytes': { type: 'string' },
+        ...Object.fromEntries(
+          (Object.keys(OPTIONS) as Name[]).map((name) => [flagKey(name), { type: 'string' }]),
+        ),
         rebuild: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -126,19 +200,35 @@ export function parseConfig(
       cause: error,
     });
   }
-  const values = parsed.values;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   const pick = (name: Name): string | undefined => {
-    const flag = name === 'maxEventBytes' ? values['max-event-bytes'] : values[name];
-    const value = flag ?? env[OPTIONS[name].env];
+    const flag = values[flagKey(name)];
+    const value = (typeof flag === 'string' ? flag : undefined) ?? env[OPTIONS[name].env];
     return value === '' ? undefined : value;
   };
   const label = (name: Name) => `${OPTIONS[name].flag} / ${OPTIONS[name].env}`;
+  const integer = (name: Name, min: number, max = Number.MAX_SAFE_INTEGER, unit = 'a number') => {
+    const text = pick(name) ?? OPTIONS[name].fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min} to ${max}`;
+      throw new ConfigError(`${label(name)}: "${text}" is not ${unit} (${range})`);
+    }
+    return value;
+  };
 
-  const portText = pick('port') ?? OPTIONS.port.fallback;
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) {
-    throw new ConfigError(`${label('port')}: "${portText}" is not a port number (0 to 65535)`);
+  let backupTo: string | null = null;
+  const [command, ...rest] = parsed.positionals;
+  if (command !== undefined) {
+    if (command !== 'backup' || rest.length !== 1) {
+      throw new ConfigError(
+        `unexpected "${parsed.positionals.join(' ')}": the one command is "backup FILE"\nRun with --help to see the options.`,
+      );
+    }
+    backupTo = resolve(rest[0]!);
   }
+
+  const port = integer('port', 0, 65535, 'a port number');
   const host = pick('host') ?? OPTIONS.host.fallback;
   const dataDir = resolve(pick('data') ?? OPTIONS.data.fallback);
   const dbFile = resolve(pick('db') ?? join(dataDir, 'kafky.sqlite'));
@@ -152,11 +242,30 @@ export function parseConfig(
       throw new ConfigError(`${label('static')}: "${staticText}" is not a directory`);
     }
   }
-  const maxText = pick('maxEventBytes') ?? OPTIONS.maxEventBytes.fallback;
-  const maxEventBytes = Number(maxText);
-  if (!/^\d+$/.test(maxText) || !Number.isSafeInteger(maxEventBytes) || maxEventBytes === 0) {
+  const bytes = 'a number of bytes';
+  const maxPushEvents = integer('maxPushEvents', 1, LIMITS.pushBatchMax);
+  const limits: RelayLimits = {
+    maxFrameBytes: integer('maxFrameBytes', 1024, LIMITS.frameBytesMax * 4, bytes),
+    maxEventBytes: integer('maxEventBytes', 1, Number.MAX_SAFE_INTEGER, bytes),
+    maxPushEvents,
+    maxRoomsPerConnection: integer('maxRoomsPerConnection', 1),
+    maxConnectionsPerAddress: integer('maxConnectionsPerAddress', 0),
+    eventsPerSecond: integer('eventsPerSecond', 0),
+    // A burst smaller than a push could never let that push through.
+    eventBurst: integer('eventBurst', maxPushEvents),
+    maxBufferedBytes: integer('maxBufferedBytes', 64 * 1024, Number.MAX_SAFE_INTEGER, bytes),
+  };
+
+  let allowedOrigins: string[];
+  try {
+    allowedOrigins = parseOrigins(pick('allowedOrigins') ?? '');
+  } catch (error) {
+    throw new ConfigError(`${label('allowedOrigins')}: ${(error as Error).message}`);
+  }
+  const logLevel = (pick('logLevel') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(
-      `${label('maxEventBytes')}: "${maxText}" is not a number of bytes greater than 0`,
+      `${label('logLevel')}: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`,
     );
   }
   return {
@@ -165,8 +274,11 @@ export function parseConfig(
     dataDir,
     dbFile,
     staticDir,
-    maxEventBytes,
-    rebuild: values.rebuild ?? false,
-    help: values.help ?? false,
+    ...limits,
+    allowedOrigins,
+    logLevel,
+    rebuild: values.rebuild === true,
+    help: values.help === true,
+    backupTo,
   };
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { backupDatabase } from './ops/backup.ts';
+import { createLogger } from './ops/logger.ts';
 import { rebuildReporter, startRelay } from './server.ts';
 
 async function main(): Promise<void> {
@@ -20,28 +22,52 @@ async function main(): Promise<void> {
     rebuild(config.dbFile);
     return;
   }
+  if (config.backupTo !== null) {
+    await backup(config.dbFile, config.backupTo);
+    return;
+  }
 
-  const relay = await startRelay(config);
+  const logger = createLogger(config.logLevel);
+  const relay = await startRelay(config, { logger });
+  // For people and for the scripts that wait for it (relay/testing/relay-process.ts).
   console.log(`Kafky relay listening on ${relay.url}`);
   console.log(`  log: ${config.dbFile} (epoch ${relay.log.epoch})`);
   console.log(`  site: ${config.staticDir ?? 'not served (--static none)'}`);
+  logger.info('relay: listening', {
+    url: relay.url,
+    db: config.dbFile,
+    epoch: relay.log.epoch,
+    static: config.staticDir,
+  });
 
   let closing = false;
   const shutdown = (signal: string) => {
     // A terminal (and tsx, which forwards signals) can deliver the same signal twice.
     if (closing) return;
     closing = true;
-    console.log(`kafky relay: ${signal}, closing`);
+    logger.info('relay: draining', { signal });
     relay.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('kafky relay: could not close cleanly', error);
+        logger.error('relay: could not close cleanly', { error: (error as Error).message });
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Copies the database to `target` while the relay may be running; progress on stderr. */
+async function backup(dbFile: string, target: string): Promise<void> {
+  const { pages, epoch } = await backupDatabase(dbFile, target, (copied, total) => {
+    if (copied === total || copied % 10_000 === 0) {
+      console.error(`kafky relay: backup: ${copied} of ${total} pages`);
+    }
+  });
+  console.error(
+    `kafky relay: backed up ${dbFile} to ${target} (${pages} pages; the copy's epoch is ${epoch})`,
+  );
 }
 
 /** Rebuilds the read tables from the log in one transaction, progress on stderr. */

@@ -1,13 +1,18 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { LIMITS } from '../shared/index.ts';
 import { createApp } from './app.ts';
 import type { RelayConfig } from './config.ts';
 import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { DEFAULT_LIMITS, type RelayLimits } from './ops/limits.ts';
+import { createLogger } from './ops/logger.ts';
+import { RelayMetrics } from './ops/metrics.ts';
 import { ReadQueries } from './read/queries.ts';
 import { Hub } from './sync/hub.ts';
-import { consoleLogger, type RelayLogger } from './sync/socket.ts';
+import type { RelayLogger } from './sync/socket.ts';
+
+/** How long a shutdown waits for clients to answer the close before cutting them off. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface RunningRelay {
   url: string;
@@ -20,19 +25,25 @@ export interface RunningRelay {
 /** Opens the log, builds the app and listens. Resolves once the port is open. */
 export async function startRelay(
   config: Pick<RelayConfig, 'port' | 'host' | 'dbFile' | 'staticDir'> &
-    Partial<Pick<RelayConfig, 'maxEventBytes'>>,
+    Partial<Pick<RelayConfig, 'allowedOrigins' | 'logLevel'> & RelayLimits>,
   options: { logger?: RelayLogger; helloTimeoutMs?: number } = {},
 ): Promise<RunningRelay> {
-  const logger = options.logger ?? consoleLogger;
+  const logger = options.logger ?? createLogger(config.logLevel);
   const log = new SqliteEventLog(config.dbFile, { onRebuild: rebuildReporter(logger) });
-  const hub = new Hub({ log, ...options, maxEventBytes: config.maxEventBytes });
+  const limits: RelayLimits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
+    limits[key] = config[key] ?? DEFAULT_LIMITS[key];
+  }
+  const metrics = new RelayMetrics().withProcessMetrics();
+  const hub = new Hub({ log, ...options, logger, limits, metrics });
   const app = createApp({
     hub,
     queries: new ReadQueries(log.database),
     staticDir: config.staticDir,
+    allowedOrigins: config.allowedOrigins ?? [],
   });
-  // Frames up to the protocol's limit get a readable error; far larger ones are cut off by ws.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytesMax * 4 });
+  // Frames up to the limit get a readable error; far larger ones are cut off by ws (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes * 4 });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const http = serve(
@@ -54,18 +65,32 @@ export async function startRelay(
     hub,
     log,
     close() {
+      // Drains: no new sockets or pushes, the commits under way finish and are
+      // acknowledged, then every socket is closed with 1001 and the log is closed.
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await hub.drain();
         hub.closeAll();
+        await socketsClosed(wss, CLOSE_GRACE_MS);
         wss.close();
         // Idle keep-alive sockets would hold close() open.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         await stopped;
         await log.close();
+        logger.info('relay: closed', { connections: hub.stats().connections });
       })();
       return closing;
     },
   };
+}
+
+/** Waits for clients to complete the closing handshake, then cuts off those that have not. */
+async function socketsClosed(wss: WebSocketServer, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (wss.clients.size > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  for (const socket of wss.clients) socket.terminate();
 }
 
 /**

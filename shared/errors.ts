@@ -17,6 +17,13 @@ export const ERROR_CODES = [
   'not_subscribed',
   'no_author',
   'event_too_large',
+  // Limits a relay enforces (docs/operations.md).
+  'rate_limited',
+  'push_too_large',
+  'too_many_rooms',
+  'too_many_connections',
+  'origin_not_allowed',
+  'shutting_down',
   // The relay's REST API (docs/rest-api.md).
   'not_found',
   'unknown_room',

@@ -24,6 +24,8 @@ export class Committer {
   constructor(
     private readonly log: EventLog,
     private readonly now: () => number = Date.now,
+    /** Told of each commit written: its events, and the seconds the append took (metrics). */
+    private readonly onCommit?: (events: number, seconds: number) => void,
   ) {}
 
   submit(events: readonly AnyEvent[], keys?: IdempotencyKeys): Promise<AppendResult[]> {
@@ -47,12 +49,14 @@ export class Committer {
       let results: AppendResult[];
       const keyed = batch.filter((s) => s.keys && s.keys.size > 0);
       const keys = keyed.length > 0 ? new Map(keyed.flatMap((s) => [...s.keys!])) : undefined;
+      const started = performance.now();
       try {
         results = await this.log.append(
           batch.flatMap((s) => s.events),
           this.now(),
           keys,
         );
+        this.onCommit?.(results.length, (performance.now() - started) / 1000);
       } catch (error) {
         for (const submission of batch) submission.reject(error);
         continue;

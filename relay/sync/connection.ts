@@ -1,6 +1,5 @@
 import {
   CLOSE_CODES,
-  LIMITS,
   PROTOCOL_VERSION,
   parseClientFrame,
   toKafkyError,
@@ -70,11 +69,9 @@ export class Connection {
         return;
       }
       const bytes = Buffer.byteLength(data);
-      if (bytes > LIMITS.frameBytesMax) {
-        this.error(
-          'frame_too_large',
-          `a frame may be at most ${LIMITS.frameBytesMax} bytes; this one has ${bytes}`,
-        );
+      const max = this.hub.limits.maxFrameBytes;
+      if (bytes > max) {
+        this.error('frame_too_large', `a frame may be at most ${max} bytes; this one has ${bytes}`);
         return;
       }
       const parsed = parseClientFrame(data);
@@ -125,8 +122,15 @@ export class Connection {
     }
   }
 
-  send(message: RelayMessage): void {
-    if (this.open) this.socket.send(JSON.stringify(message));
+  /** Sends a frame (`text`: the message already encoded); closes a consumer too far behind. */
+  send(message: RelayMessage, text?: string): void {
+    if (!this.open) return;
+    if (this.socket.bufferedAmount > this.hub.limits.maxBufferedBytes) {
+      this.hub.slowConsumer(this);
+      return;
+    }
+    if (message.type === 'error') this.hub.metrics.errorsSent.inc({ code: message.code });
+    this.socket.send(text ?? JSON.stringify(message));
   }
 
   /** Resolves once the socket's queue is below the high-water mark (or it closed). */
@@ -231,17 +235,24 @@ export class Connection {
 
   /** Refuses each event the relay will not store on its own, and commits the others. */
   private push(message: Push): void {
+    const refusal = this.hub.refusePush(this, message.events.length);
+    if (refusal) {
+      this.send(refusal);
+      return;
+    }
     const valid: AnyEvent[] = [];
     for (const event of message.events) {
       const checked = admitEvent(event, this.hub.maxEventBytes);
       if (checked.ok) valid.push(checked.value);
-      else
+      else {
+        this.hub.metrics.refused(checked.error.code, 1);
         this.send({
           type: 'rejected',
           id: event.id,
           code: checked.error.code,
           message: checked.error.message,
         });
+      }
     }
     if (valid.length === 0) return;
     this.hub.commit(this, valid).catch((error: unknown) => {

@@ -14,7 +14,9 @@ import {
   type EventLog,
   type IdempotencyKeys,
 } from '../log/event-log.ts';
-import { DEFAULT_MAX_EVENT_BYTES } from './admission.ts';
+import { ClientGuard } from '../ops/guard.ts';
+import { DEFAULT_LIMITS, type RelayLimits } from '../ops/limits.ts';
+import { RelayMetrics } from '../ops/metrics.ts';
 import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
 import { consoleLogger, type RelayLogger, type RelaySocket } from './socket.ts';
@@ -43,7 +45,13 @@ export interface HubOptions {
   typingPerSecond?: number;
   /** An event whose JSON is larger is refused with `event_too_large`. */
   maxEventBytes?: number;
+  /** What clients may do; see ops/limits.ts. Unset ones take their defaults. */
+  limits?: Partial<RelayLimits>;
+  metrics?: RelayMetrics;
 }
+
+/** How long a slow consumer, closed, has to read its close frame before it is cut off. */
+const SLOW_CONSUMER_GRACE_MS = 2000;
 
 /**
  * The relay's sync core: the live connections, who is subscribed to which room, each
@@ -57,8 +65,14 @@ export class Hub {
   readonly highWaterBytes: number;
   readonly typingTtlMs: number;
   readonly typingPerSecond: number;
-  readonly maxEventBytes: number;
+  readonly limits: RelayLimits;
+  readonly metrics: RelayMetrics;
   private readonly committer: Committer;
+  private readonly guard: ClientGuard;
+  private readonly sockets = new WeakMap<Connection, { socket: RelaySocket; address: string }>();
+  /** Commits not settled yet: a shutdown waits for them to be acknowledged. */
+  private readonly pending = new Set<Promise<unknown>>();
+  private drainingSince: number | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
   private readonly heads = new Map<RoomId, number>();
@@ -71,21 +85,57 @@ export class Hub {
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? Date.now;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
-    this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
+    this.limits = {
+      ...DEFAULT_LIMITS,
+      ...options.limits,
+      maxEventBytes:
+        options.maxEventBytes ?? options.limits?.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes,
+    };
+    // Catch-up waits well below the cap, so only live traffic can push a socket past it.
+    this.highWaterBytes =
+      options.highWaterBytes ?? Math.min(1024 * 1024, this.limits.maxBufferedBytes / 4);
     this.typingTtlMs = options.typingTtlMs ?? 6000;
     this.typingPerSecond = options.typingPerSecond ?? 2;
-    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-    this.committer = new Committer(this.log, this.now);
+    this.metrics = options.metrics ?? new RelayMetrics();
+    this.metrics.observe(() => this.gauges());
+    this.committer = new Committer(this.log, this.now, (events, seconds) =>
+      this.metrics.committed(events, seconds),
+    );
+    this.guard = new ClientGuard(this.limits, this.metrics, this.now);
   }
 
-  attach(socket: RelaySocket): Connection {
+  get maxEventBytes(): number {
+    return this.limits.maxEventBytes;
+  }
+
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /** Whether one more socket from `address` is within the limit (checked before the upgrade). */
+  admits(address: string): boolean {
+    return this.guard.admits(address);
+  }
+
+  attach(socket: RelaySocket, address = ''): Connection {
     const connection = new Connection(randomId(9) as ConnectionId, socket, this);
     this.connections.add(connection);
+    this.sockets.set(connection, { socket, address });
+    this.metrics.connectionOpened();
+    // Sockets upgraded side by side can pass the check before the upgrade together.
+    const refusal = this.guard.admit(address);
+    if (refusal) {
+      this.sockets.set(connection, { socket, address: '' });
+      connection.send(refusal);
+      connection.close(CLOSE_CODES.tryAgainLater, 'too many connections from this address');
+    }
     return connection;
   }
 
   detach(connection: Connection): void {
     this.connections.delete(connection);
+    this.guard.release(this.sockets.get(connection)?.address ?? '');
+    this.sockets.delete(connection);
     const rooms = [...connection.subscriptions.keys()];
     for (const subscription of connection.subscriptions.values()) {
       this.rooms.get(subscription.room)?.delete(subscription);
@@ -104,6 +154,39 @@ export class Hub {
 
   time(): number {
     return this.now();
+  }
+
+  /**
+   * Whether a push of `count` events may go on; if not, the frame that refuses it. Over
+   * the rate, the device gets `retryAfterMs`: pushing before then is refused again.
+   */
+  refusePush(from: Connection, count: number): RelayMessage | null {
+    // A device is its author; a connection that names none is a device of its own.
+    return this.guard.push(from.author ?? `connection:${from.id}`, count, this.draining);
+  }
+
+  /** A consumer with more than the allowed bytes unsent: closed, and cut off if it will not read. */
+  slowConsumer(connection: Connection): void {
+    const entry = this.sockets.get(connection);
+    this.metrics.slowConsumers.inc();
+    this.logger.warn('relay: closing a slow consumer', {
+      connection: connection.id,
+      buffered: entry?.socket.bufferedAmount,
+    });
+    connection.close(CLOSE_CODES.slowConsumer, 'too slow to read: reconnect and catch up');
+    // What is queued for a socket that does not read is memory held for nothing.
+    if (entry?.socket.terminate) {
+      setTimeout(() => entry.socket.terminate?.(), SLOW_CONSUMER_GRACE_MS).unref();
+    }
+  }
+
+  /**
+   * Stops taking pushes and waits for the commits under way: once it resolves, every
+   * event stored has been acknowledged to its sender (and forwarded).
+   */
+  async drain(): Promise<void> {
+    this.drainingSince ??= this.now();
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /** Closes every connection with "going away", for a shutdown. */
@@ -125,7 +208,16 @@ export class Hub {
     events: readonly AnyEvent[],
     keys?: IdempotencyKeys,
   ): Promise<AppendResult[]> {
-    const results = await this.committer.submit(events, keys);
+    const started = performance.now();
+    const committing = this.committer.submit(events, keys);
+    this.pending.add(committing);
+    let results: AppendResult[];
+    try {
+      results = await committing;
+    } finally {
+      this.pending.delete(committing);
+    }
+    this.metrics.acknowledged(results.length, (performance.now() - started) / 1000);
     from?.send({
       type: 'ack',
       acks: results.map(({ id, room, seq, rts }) => ({ id, room, seq, rts })),
@@ -139,12 +231,18 @@ export class Hub {
       fresh.set(result.room, list);
     });
     for (const [room, list] of fresh) this.forward(from, room, list);
+    if (fresh.size > 0) this.metrics.fanOut((performance.now() - started) / 1000);
     return results;
   }
 
   /** Starts (or restarts) a subscription: catch-up from `after`, then live. */
   subscribe(connection: Connection, room: RoomId, after: number): void {
     const old = connection.subscriptions.get(room);
+    const refusal = old ? null : this.guard.room(connection.subscriptions.size);
+    if (refusal) {
+      connection.send(refusal);
+      return;
+    }
     if (old) this.rooms.get(room)?.delete(old);
     const subscription: Subscription = { connection, room, cursor: after, live: false };
     connection.subscriptions.set(room, subscription);
@@ -214,15 +312,23 @@ export class Hub {
   }
 
   private forward(from: Connection | null, room: RoomId, events: SequencedEvent[]): void {
+    const first = events[0]!.seq;
     const last = events.at(-1)!.seq;
+    let text: string | undefined;
     this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
     for (const subscription of this.rooms.get(room) ?? []) {
       // One not yet live will read these from the log in its catch-up.
       if (!subscription.live) continue;
-      const unseen = events.filter((e) => e.seq > subscription.cursor);
+      const unseen =
+        subscription.cursor < first ? events : events.filter((e) => e.seq > subscription.cursor);
       subscription.cursor = Math.max(subscription.cursor, last);
-      const toSend = subscription.connection === from ? [] : unseen;
-      if (toSend.length > 0) subscription.connection.send({ type: 'events', room, events: toSend });
+      if (subscription.connection === from || unseen.length === 0) continue;
+      const message = { type: 'events', room, events: unseen } as const;
+      // The same frame for every subscriber that lacks all of it: encoded once, not per socket.
+      if (unseen === events) {
+        text ??= JSON.stringify(message);
+        subscription.connection.send(message, text);
+      } else subscription.connection.send(message);
     }
   }
 
@@ -267,8 +373,22 @@ export class Hub {
         throw new Error(`room ${room}: head ${head} but nothing after ${subscription.cursor}`);
       }
       connection.send({ type: 'events', room, events: page });
+      this.metrics.catchUpPages.inc();
       subscription.cursor = page.at(-1)!.seq;
       await connection.drained();
     }
+  }
+
+  /** What the metrics read at each scrape: open connections, and each room's lag. */
+  private gauges(): { connections: number; lag: Map<RoomId, number> } {
+    const lag = new Map<RoomId, number>();
+    for (const [room, subscriptions] of this.rooms) {
+      const head = this.heads.get(room);
+      if (head === undefined || subscriptions.size === 0) continue;
+      let behind = 0;
+      for (const { cursor } of subscriptions) behind = Math.max(behind, head - cursor);
+      lag.set(room, behind);
+    }
+    return { connections: this.connections.size, lag };
   }
 }

@@ -4,9 +4,12 @@ export interface RelaySocket {
   close(code: number, reason: string): void;
   /** Bytes queued and not yet handed to the network. */
   readonly bufferedAmount: number;
+  /** Drops the connection at once, without a closing handshake. */
+  terminate?(): void;
 }
 
 export interface RelayLogger {
+  debug?(message: string, details?: Record<string, unknown>): void;
   info(message: string, details?: Record<string, unknown>): void;
   warn(message: string, details?: Record<string, unknown>): void;
   error(message: string, details?: Record<string, unknown>): void;

@@ -102,6 +102,8 @@ export const errorSchema = {
     code: errorCodeSchema,
     message: { type: 'string' },
     fatal: { type: 'boolean' },
+    /** With `rate_limited`: push nothing more before this many ms have passed. */
+    retryAfterMs: { type: 'integer', minimum: 0 },
   },
 } as const;
 

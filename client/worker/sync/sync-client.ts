@@ -98,6 +98,9 @@ export class SyncClient {
   private flushing = false;
   private flushAgain = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After `rate_limited`, nothing is pushed before this time (ms since the epoch). */
+  private pushesHeldUntil = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly backoff: Backoff;
   private readonly windowPerRoom: number;
@@ -222,7 +225,7 @@ export class SyncClient {
    * back a message written in another room.
    */
   private async pushOutbox(): Promise<void> {
-    if (!this.welcomed) return;
+    if (!this.welcomed || Date.now() < this.pushesHeldUntil) return;
     const { store } = this.options;
     const queues: StoredEvent[][][] = [];
     for (const room of await store.outboxRooms()) {
@@ -391,6 +394,16 @@ export class SyncClient {
         return;
       case 'error':
         this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
+        if (message.code === 'rate_limited' && from === this.socket) {
+          // Nothing of what is on the wire was stored past the limit: all of it goes
+          // again, in order, once the relay said it may (the acknowledged once only).
+          this.inFlight.clear();
+          this.pushesHeldUntil = Date.now() + (message.retryAfterMs ?? 1000);
+          clearTimeout(this.holdTimer);
+          this.holdTimer = setTimeout(() => {
+            this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
+          }, message.retryAfterMs ?? 1000);
+        }
         return;
     }
   }
