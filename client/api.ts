@@ -283,6 +283,28 @@ export interface UnknownEventsView {
 }
 
 /**
+ * An event from the relay whose signature does not hold (forged, tampered with, or
+ * unsigned): never stored in the log nor projected, kept aside to be seen here.
+ */
+export interface RefusedEventView {
+  id: string;
+  room: RoomId;
+  seq: number;
+  author: string;
+  type: string;
+  /** Why its signature does not hold. */
+  reason: string;
+  /** When it arrived, by this browser's clock. */
+  received: number;
+}
+
+export interface RefusedEventsView {
+  total: number;
+  /** The oldest first. */
+  events: RefusedEventView[];
+}
+
+/**
  * A command the relay refused part-way, whose earlier steps were undone here: kept
  * until the person has read why (say, a room that could not be created).
  */
@@ -316,7 +338,10 @@ export interface KafkyApi {
   createRoom(name: string): Promise<RoomId>;
   renameRoom(room: RoomId, name: string): Promise<void>;
   /** Joins a room (from an invite link): from now on this browser syncs it. */
-  joinRoom(room: RoomId): Promise<void>;
+  /** Joins a room; `secret` comes from its invite link (none for an open room). */
+  joinRoom(room: RoomId, secret?: string): Promise<void>;
+  /** The secret for the room's invite links; null for an open room (the lobby). */
+  roomSecret(room: RoomId): Promise<string | null>;
   leaveRoom(room: RoomId): Promise<void>;
   /**
    * Tells the room the reader is typing (`true`, repeated every few seconds while they
@@ -383,6 +408,8 @@ export interface KafkyApi {
   retryDeadLetters(): Promise<{ retried: number; failed: number }>;
   /** Events of types or versions this version does not know: kept and synced, not shown. */
   watchUnknownEvents(limit: number, listener: Listener<UnknownEventsView>): Promise<SubscriptionId>;
+  /** Events refused for their signature, oldest first (see `RefusedEventView`). */
+  watchRefusedEvents(limit: number, listener: Listener<RefusedEventsView>): Promise<SubscriptionId>;
 
   /** Every event of the bus's chosen emit, as it happens. */
   onEvent(emit: Emit, listener: Listener<BusEvent>): Promise<SubscriptionId>;

@@ -1,10 +1,17 @@
 import { startNotifications } from './tab/notifications.ts';
+import { signingUnsupported } from './tab/signing-support.ts';
 import { connectToWorker } from './tab/worker-connection.ts';
 import { messageHref } from './ui/routes.ts';
 import './ui/kafky-app.ts';
 
 const app = document.querySelector('kafky-app');
 if (app) {
+  // The worker refuses to start without Ed25519; say why here, in words.
+  signingUnsupported()
+    .then((message) => {
+      if (message) app.fatal = message;
+    })
+    .catch((error: unknown) => console.warn('kafky: could not check for Ed25519', error));
   const connection = connectToWorker((message) => (app.fatal = message));
   app.connection = connection;
   startNotifications(connection.api, {

@@ -1,6 +1,27 @@
+import { createHash } from 'node:crypto';
+import { identityFromSecret, newEventId, signEvent, type RoomId } from '../shared/index.ts';
 import { expect, messageItem, openChat, test } from './fixtures.ts';
 
-const BOT = 'release-bot-0001';
+// A bot keeps a secret of its own, its key: the browsers take only what it signed.
+const bot = await identityFromSecret(
+  createHash('sha256').update('release bot').digest('base64url'),
+);
+const BOT = bot.author;
+
+/** The body of a POST: the fields of the `message.sent` event the bot signed. */
+async function signedMessage(text: string) {
+  const draft = {
+    id: newEventId(),
+    type: 'message.sent',
+    v: 2,
+    room: 'lobby' as RoomId,
+    author: BOT,
+    ts: Date.now(),
+    payload: { text, mentions: [] },
+  };
+  const { sig } = await signEvent(draft, bot.privateKey);
+  return { id: draft.id, author: BOT, ts: draft.ts, text, sig };
+}
 
 test('a bot posts over REST and the message shows live in an open chat', async ({
   browser,
@@ -11,22 +32,23 @@ test('a bot posts over REST and the message shows live in an open chat', async (
   // Set on this page's window: a reload would lose it.
   await page.evaluate(() => ((window as { notReloaded?: boolean }).notReloaded = true));
 
-  const post = (text: string, key: string) =>
+  const post = (body: object, key: string) =>
     fetch(`${relay.url}/api/rooms/lobby/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
-      body: JSON.stringify({ author: BOT, text }),
+      body: JSON.stringify(body),
     });
-  const first = await post('Build 512 is green', 'build-512');
+  const green = await signedMessage('Build 512 is green');
+  const first = await post(green, 'build-512');
   expect(first.status).toBe(201);
   const { event } = (await first.json()) as { event: { id: string; seq: number } };
 
   await expect(messageItem(page, 'Build 512 is green')).toBeVisible();
   // The bot retries (say, it never saw the answer): the message is stored and shown once.
-  const retry = await post('Build 512 is green', 'build-512');
+  const retry = await post(green, 'build-512');
   expect(retry.status).toBe(200);
   expect(((await retry.json()) as { event: { seq: number } }).event.seq).toBe(event.seq);
-  const second = await post('Build 513 is red', 'build-513');
+  const second = await post(await signedMessage('Build 513 is red'), 'build-513');
   expect(second.status).toBe(201);
   await expect(messageItem(page, 'Build 513 is red')).toBeVisible();
   await expect(messageItem(page, 'Build 512 is green')).toHaveCount(1);

@@ -28,12 +28,18 @@ test('rooms: create, invite by link, chat, rename, leave', async ({ browser, rel
   await a.getByRole('button', { name: 'Copy invite link' }).click();
   await expect(a.getByText('Invite link copied.')).toBeVisible();
   const invite = await a.evaluate(() => navigator.clipboard.readText());
-  expect(invite).toMatch(/#\/r\/[A-Za-z0-9_-]{16}$/);
+  // The room's secret rides in the fragment, which no server ever sees.
+  expect(invite).toMatch(/#\/r\/[A-Za-z0-9_-]{16}\/[A-Za-z0-9_-]{43}$/);
+  // Someone who only knows the room's id gets nothing of it.
+  const carol = await (await browser.newContext()).newPage();
+  await carol.goto(invite.replace(/\/[A-Za-z0-9_-]{43}$/, ''));
 
   const bobContext = await browser.newContext();
   const b = await bobContext.newPage();
   await b.goto(invite);
   await expect(b.getByRole('heading', { name: 'Book club' })).toBeVisible();
+  // Once joined, the secret is kept in the browser, not in the address bar.
+  await expect.poll(() => b.evaluate(() => location.hash)).toMatch(/^#\/r\/[A-Za-z0-9_-]{16}$/);
   await setName(b, 'Bob');
   await expect(a.getByText('2 members')).toBeVisible();
 
@@ -41,6 +47,9 @@ test('rooms: create, invite by link, chat, rename, leave', async ({ browser, rel
   await expect(messageItem(b, 'First chapter tonight?')).toContainText('Alice');
   await send(b, 'Sure');
   await expect(messageItem(a, 'Sure')).toContainText('Bob');
+  await expect(messageItem(carol, 'Sure')).toHaveCount(0);
+  await expect(messageItem(carol, 'First chapter tonight?')).toHaveCount(0);
+  await expect(carol.getByRole('heading', { name: 'Book club' })).toHaveCount(0);
 
   await a.getByRole('button', { name: 'Rename room' }).click();
   await a.getByRole('textbox', { name: 'New room name' }).fill('Readers');

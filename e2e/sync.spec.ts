@@ -1,6 +1,6 @@
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import { WebSocket } from 'ws';
-import { PROTOCOL_VERSION } from '../shared/index.ts';
+import { PROOF_TEXTS, PROTOCOL_VERSION, generateIdentity, signText } from '../shared/index.ts';
 import {
   expect,
   messageItem,
@@ -94,6 +94,14 @@ async function expectConnections(relay: RelayProcess, count: number): Promise<vo
   await expect.poll(async () => (await relay.health()).connections).toBe(count);
 }
 
+/** Proves a fresh key to the relay, then subscribes to `room`. */
+async function authenticate(socket: WebSocket, challenge: string, room: string): Promise<void> {
+  const { keys, author } = await generateIdentity();
+  const proof = await signText(keys.privateKey, PROOF_TEXTS.auth(challenge));
+  socket.send(JSON.stringify({ type: 'auth', author, proof }));
+  socket.send(JSON.stringify({ type: 'subscribe', room, after: 0 }));
+}
+
 /** The texts of the messages the relay holds in `room`, in its order, asked over a socket. */
 async function relayTexts(relay: RelayProcess, room = 'lobby'): Promise<string[]> {
   const socket = new WebSocket(relay.url.replace(/^http/, 'ws') + '/sync');
@@ -107,10 +115,10 @@ async function relayTexts(relay: RelayProcess, room = 'lobby'): Promise<string[]
       socket.on('message', (data: Buffer) => {
         const frame = JSON.parse(data.toString()) as {
           type: string;
+          challenge?: string;
           events?: { type: string; payload: { text?: string } }[];
         };
-        if (frame.type === 'welcome')
-          socket.send(JSON.stringify({ type: 'subscribe', room, after: 0 }));
+        if (frame.type === 'welcome') void authenticate(socket, frame.challenge!, room);
         for (const event of frame.events ?? []) {
           if (event.type === 'message.sent' && event.payload.text !== undefined)
             texts.push(event.payload.text);

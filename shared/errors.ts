@@ -24,6 +24,16 @@ export const ERROR_CODES = [
   'too_many_connections',
   'origin_not_allowed',
   'shutting_down',
+  // Identity and room capabilities (docs/security.md).
+  'not_authenticated',
+  'auth_failed',
+  'wrong_author',
+  'unsigned_event',
+  'bad_signature',
+  'room_denied',
+  'token_required',
+  'invalid_token',
+  'signing_unsupported',
   // The relay's REST API (docs/rest-api.md).
   'not_found',
   'unknown_room',

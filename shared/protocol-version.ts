@@ -6,5 +6,8 @@
  * added to a message, or the meaning of a field changes. Adding a new optional field
  * or a new message type that older peers may ignore does not need a bump. Event types
  * are versioned on their own (see `events/`), not by this constant.
+ *
+ * 2: events are signed (`sig`), `welcome` carries a challenge the client answers with
+ * `auth` before anything else, and `subscribe` proves knowledge of a keyed room's secret.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

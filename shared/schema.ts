@@ -12,6 +12,8 @@ export const authorIdSchema = { type: 'string', format: 'author-id' } as const;
 export const connectionIdSchema = { type: 'string', format: 'connection-id' } as const;
 /** An Ed25519 signature, 64 bytes in base64url. */
 export const signatureSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{86}$' } as const;
+/** An Ed25519 public key, 32 bytes in base64url. */
+export const keySchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } as const;
 export const seqSchema = { type: 'integer', minimum: 1 } as const;
 export const cursorSchema = { type: 'integer', minimum: 0 } as const;
 export const timeSchema = { type: 'integer', minimum: 0 } as const;

@@ -12,7 +12,7 @@ import './kafky-rebuild-progress.ts';
 import './kafky-room-header.ts';
 import './kafky-room-list.ts';
 import './kafky-typing-indicator.ts';
-import { routeFromHash } from './routes.ts';
+import { roomHref, routeFromHash } from './routes.ts';
 import './kafky-search.ts';
 import { shared } from './styles.ts';
 import { WatchController } from './watch-controller.ts';
@@ -73,11 +73,19 @@ export class KafkyApp extends LitElement {
       // A room seen here once and then gone (left, or its creation undone) is not an
       // invite: only a room first reached by its link is joined.
       if (known) this.joining = this.room;
-      else if (routeFromHash(location.hash)?.room === this.room) {
-        this.joining = this.room;
-        this.connection.api
-          .joinRoom(this.room)
-          .catch((error: unknown) => (this.fatal = `Could not join: ${(error as Error).message}`));
+      else {
+        const route = routeFromHash(location.hash);
+        if (route?.room === this.room) {
+          this.joining = this.room;
+          const room = this.room;
+          this.connection.api
+            .joinRoom(room, route.secret ?? undefined)
+            // Kept in this browser now: out of the address bar and the history.
+            .then(() => route.secret && history.replaceState(null, '', roomHref(room)))
+            .catch(
+              (error: unknown) => (this.fatal = `Could not join: ${(error as Error).message}`),
+            );
+        }
       }
     }
   }

@@ -1,5 +1,10 @@
-import { LitElement, css, html } from 'lit';
-import type { DeadLettersView, ProjectionView, UnknownEventsView } from '../api.ts';
+import { LitElement, css, html, type TemplateResult } from 'lit';
+import type {
+  DeadLettersView,
+  ProjectionView,
+  RefusedEventsView,
+  UnknownEventsView,
+} from '../api.ts';
 import type { KafkyRemote, WorkerConnection } from '../tab/worker-connection.ts';
 import { inspectorStyles } from './inspector-styles.ts';
 import './kafky-rebuild-progress.ts';
@@ -34,6 +39,9 @@ export class KafkyInspectorHealth extends LitElement {
   private readonly unknown = new WatchController<UnknownEventsView>(this, (api, listener) =>
     api.watchUnknownEvents(SHOWN, listener),
   );
+  private readonly refused = new WatchController<RefusedEventsView>(this, (api, listener) =>
+    api.watchRefusedEvents(SHOWN, listener),
+  );
 
   constructor() {
     super();
@@ -42,7 +50,7 @@ export class KafkyInspectorHealth extends LitElement {
   }
 
   override render() {
-    return html`${this.renderReadModels()}${this.renderDeadLetters()}${this.renderUnknown()}`;
+    return html`${this.renderReadModels()}${this.renderDeadLetters()}${this.renderUnknown()}${this.renderRefused()}`;
   }
 
   private renderReadModels() {
@@ -151,46 +159,57 @@ export class KafkyInspectorHealth extends LitElement {
 
   private renderUnknown() {
     const view = this.unknown.value;
-    const total = view?.total ?? 0;
-    return html`<div class="part">
-      <h3 id="unknown-title">Unknown events</h3>
-      <p>
-        ${
-          !view
-            ? 'Loading…'
-            : total === 0
-              ? 'None: this version knows every event held here.'
-              : `${total} event${total === 1 ? '' : 's'} of types this version does not know, kept and synced, shown once Kafky is updated${shownOf(view.events.length, total)}.`
-        }
-      </p>
-      ${
-        total > 0
-          ? html`<div class="table-wrap">
-              <table aria-labelledby="unknown-title">
-                <thead>
-                  <tr>
-                    <th scope="col" class="num">Position</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" class="num">Version</th>
-                    <th scope="col">Room</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${view!.events.map(
-                    (e) =>
-                      html`<tr>
-                        <th scope="row" class="num">${e.pos}</th>
-                        <td>${e.type}</td>
-                        <td class="num">${e.v}</td>
-                        <td><bdi>${e.room}</bdi></td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-          : ''
-      }
-    </div>`;
+    return eventList({
+      id: 'unknown-title',
+      title: 'Unknown events',
+      summary: summary(
+        view,
+        'None: this version knows every event held here.',
+        (n) =>
+          `${n} of types this version does not know, kept and synced, shown once Kafky is updated`,
+      ),
+      columns: html`<th scope="col" class="num">Position</th>
+        <th scope="col">Type</th>
+        <th scope="col" class="num">Version</th>
+        <th scope="col">Room</th>`,
+      rows: view?.events.map(
+        (e) =>
+          html`<tr>
+            <th scope="row" class="num">${e.pos}</th>
+            <td>${e.type}</td>
+            <td class="num">${e.v}</td>
+            <td><bdi>${e.room}</bdi></td>
+          </tr>`,
+      ),
+    });
+  }
+
+  private renderRefused() {
+    const view = this.refused.value;
+    return eventList({
+      id: 'refused-title',
+      title: 'Refused events',
+      summary: summary(
+        view,
+        'None: every event from the relay was signed by its author.',
+        (n) => `${n} from the relay whose signature does not hold: never stored or shown`,
+      ),
+      columns: html`<th scope="col">Room</th>
+        <th scope="col" class="num">Sequence</th>
+        <th scope="col">Type</th>
+        <th scope="col">Author</th>
+        <th scope="col">Why</th>`,
+      rows: view?.events.map(
+        (e) =>
+          html`<tr>
+            <th scope="row"><bdi>${e.room}</bdi></th>
+            <td class="num">${e.seq}</td>
+            <td>${e.type}</td>
+            <td><bdi>${e.author.slice(0, 12)}</bdi></td>
+            <td>${e.reason}</td>
+          </tr>`,
+      ),
+    });
   }
 
   private readonly rebuild = () =>
@@ -244,6 +263,48 @@ export class KafkyInspectorHealth extends LitElement {
       }
     `,
   ];
+}
+
+/** A part of the panel that lists events: its title, a sentence, and a table if any. */
+function eventList(part: {
+  id: string;
+  title: string;
+  summary: string;
+  columns: TemplateResult;
+  rows: TemplateResult[] | undefined;
+}) {
+  return html`<div class="part">
+    <h3 id=${part.id}>${part.title}</h3>
+    <p>${part.summary}</p>
+    ${
+      part.rows?.length
+        ? html`<div class="table-wrap">
+            <table aria-labelledby=${part.id}>
+              <thead>
+                <tr>
+                  ${part.columns}
+                </tr>
+              </thead>
+              <tbody>
+                ${part.rows}
+              </tbody>
+            </table>
+          </div>`
+        : ''
+    }
+  </div>`;
+}
+
+/** "Loading…", the sentence for none, or how many (and how many shown). */
+function summary(
+  view: { total: number; events: readonly unknown[] } | undefined,
+  none: string,
+  some: (events: string) => string,
+): string {
+  if (!view) return 'Loading…';
+  const { total } = view;
+  if (total === 0) return none;
+  return `${some(`${total} event${total === 1 ? '' : 's'}`)}${shownOf(view.events.length, total)}.`;
 }
 
 function shownOf(shown: number, total: number): string {

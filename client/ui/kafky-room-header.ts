@@ -138,13 +138,22 @@ export class KafkyRoomHeader extends LitElement {
   };
 
   private readonly onCopyInvite = (): void => {
-    const link = inviteLink(this.room, location.href);
+    const api = this.connection?.api;
+    if (!api) return;
+    const room = this.room;
+    api
+      .roomSecret(room)
+      .then((secret) => this.copy(inviteLink(room, secret, location.href)))
+      .catch((error: unknown) => (this.notice = `No invite link: ${(error as Error).message}`));
+  };
+
+  private copy(link: string): void {
     navigator.clipboard.writeText(link).then(
       () => (this.notice = 'Invite link copied.'),
       // Without clipboard access, show the link so it can be copied by hand.
       () => (this.notice = `Invite link: ${link}`),
     );
-  };
+  }
 
   private run(action: Promise<unknown>, done: string): void {
     action.then(

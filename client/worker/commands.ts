@@ -1,4 +1,12 @@
-import { KafkyError, type AuthorId, type EventId, type RoomId } from '../../shared/index.ts';
+import {
+  KafkyError,
+  isRoomSecret,
+  newRoomSecret,
+  roomKey,
+  type AuthorId,
+  type EventId,
+  type RoomId,
+} from '../../shared/index.ts';
 import type { KafkyDb, MessageRow } from './db.ts';
 import type { EventStore } from './event-store.ts';
 import { mentionsIn } from './mentions.ts';
@@ -102,18 +110,25 @@ export class Commands {
     });
   }
 
-  /** A process of its own: the room, then the creator joining, then the invite. */
+  /**
+   * A process of its own: the room, then the creator joining, then the invite. The room's
+   * secret is made here; its public key goes into `room.created` (derived before the
+   * process's transaction: Web Crypto is asynchronous).
+   */
   async createRoom(name: string): Promise<RoomId> {
     const room = newRoomId();
+    const secret = newRoomSecret();
+    const { publicKey } = await roomKey(secret);
     const displayName = (await this.db.meta.get('displayName'))?.value;
     await this.processes.start(
       processes.createRoom,
       {
         room,
         name: name.trim(),
+        key: publicKey,
         displayName: typeof displayName === 'string' ? displayName : null,
       },
-      (db) => joinLocally(db, room, false),
+      (db) => joinLocally(db, room, false, secret),
     );
     return room;
   }
@@ -122,14 +137,24 @@ export class Commands {
     await this.append([{ room, type: 'room.renamed', v: 1, payload: { name: name.trim() } }]);
   }
 
-  async joinRoom(room: RoomId): Promise<void> {
+  /** Joins a room, with the secret of its invite link unless it is open (or known here). */
+  async joinRoom(room: RoomId, secret?: string): Promise<void> {
+    if (secret !== undefined && !isRoomSecret(secret)) {
+      throw new KafkyError('room_denied', 'This invite link is damaged: its secret is not whole.');
+    }
     const member = await this.db.members.get([room, this.author]);
     const state = (await this.store.rooms()).find((r) => r.room === room);
     if (member?.member && state && !state.left) return;
-    await this.append([
-      { room, type: 'member.joined', v: 1, payload: {} },
-      ...(await this.nameDraft(room)),
-    ]);
+    await this.append(
+      [{ room, type: 'member.joined', v: 1, payload: {} }, ...(await this.nameDraft(room))],
+      processes.deliver,
+      secret,
+    );
+  }
+
+  /** The secret for a room's invite links; null for an open room. */
+  async roomSecret(room: RoomId): Promise<string | null> {
+    return (await this.db.rooms.get(room))?.secret ?? null;
   }
 
   async leaveRoom(room: RoomId): Promise<void> {
@@ -165,21 +190,31 @@ export class Commands {
   private async append(
     drafts: EventDraft[],
     definition: ProcessDefinition<processes.DeliverData> = processes.deliver,
+    secret?: string,
   ): Promise<EventId[]> {
     const room = drafts[0]!.room;
     const joins = drafts.some((d) => d.type === 'member.joined');
     const { events } = await this.processes.start(definition, { drafts }, (db) =>
-      joinLocally(db, room, joins),
+      joinLocally(db, room, joins, secret),
     );
     return events.map((event) => event.id);
   }
 }
 
-/** Makes this browser sync a room it writes to; a join also undoes an earlier leave. */
-async function joinLocally(db: KafkyDb, room: RoomId, joins: boolean): Promise<void> {
+/**
+ * Makes this browser sync a room it writes to; a join also undoes an earlier leave, and
+ * keeps the secret it came with (a secret held already is kept).
+ */
+async function joinLocally(
+  db: KafkyDb,
+  room: RoomId,
+  joins: boolean,
+  secret?: string,
+): Promise<void> {
   const state = await db.rooms.get(room);
-  if (!state) await db.rooms.add({ room, cursor: 0 });
+  if (!state) await db.rooms.add({ room, cursor: 0, ...(secret ? { secret } : {}) });
   else if (state.left && joins) await db.rooms.update(room, { left: false });
+  if (state && !state.secret && secret) await db.rooms.update(room, { secret });
 }
 
 /** A refused message offers Retry and Discard; anything else would be lost with it. */

@@ -1,6 +1,6 @@
 import { Dexie, type EntityTable } from 'dexie';
 import type { AnyEvent, AuthorId, ErrorCode, EventId, RoomId } from '../../shared/index.ts';
-import type { DeadLetterView, UnknownEventView } from '../api.ts';
+import type { DeadLetterView, RefusedEventView, UnknownEventView } from '../api.ts';
 import type { ProcessId, ProcessRow } from './sagas/process.ts';
 
 /**
@@ -37,6 +37,12 @@ export interface RoomState {
   cursor: number;
   /** Set once this browser has left the room: it stops syncing it. */
   left?: boolean;
+  /**
+   * The room's secret, from its creation or its invite link: it proves to the relay that
+   * this browser may enter the room, and goes into the invite links it makes. None for
+   * open rooms (the lobby, rooms from before keys).
+   */
+  secret?: string;
 }
 
 /** Where an event sorts in its room: see `sortKey`. */
@@ -131,6 +137,9 @@ export type DeadLetterRow = DeadLetterView;
 /** An event of a type or version this code does not know: kept and synced, not projected. */
 export type UnknownEventRow = UnknownEventView;
 
+/** An event from the relay refused for its signature, with the event as it came. */
+export type RefusedEventRow = RefusedEventView & { event: unknown };
+
 export type KafkyDb = Dexie & {
   events: EntityTable<StoredEvent, 'pos'>;
   outbox: EntityTable<OutboxEntry, 'id'>;
@@ -145,6 +154,7 @@ export type KafkyDb = Dexie & {
   projections: EntityTable<ProjectionRow, 'name'>;
   deadLetters: Dexie.Table<DeadLetterRow, [string, number]>;
   unknownEvents: EntityTable<UnknownEventRow, 'pos'>;
+  refusedEvents: EntityTable<RefusedEventRow, 'id'>;
 };
 
 /** Tables a write that appends events must lock, so log and read models change together. */
@@ -161,6 +171,7 @@ export const WRITE_TABLES = [
   'projections',
   'deadLetters',
   'unknownEvents',
+  'refusedEvents',
 ] as const;
 
 /** The read models: derived from the log, so they can be cleared and rebuilt at any time. */
@@ -202,5 +213,7 @@ export function openDb(name = 'kafky'): KafkyDb {
   });
   // Sagas: each command the relay may refuse, found by any of its events.
   db.version(6).stores({ processes: '&id, state, *events' });
+  // Events from the relay whose signature does not hold: set aside, never in the log.
+  db.version(7).stores({ refusedEvents: '&id, received' });
   return db;
 }

@@ -23,6 +23,12 @@ import { ProjectionRunner } from './projection-runner.ts';
 import { stripStorage, type Projector, type Registry } from './projectors/projector.ts';
 import { ReadModelBuilder } from './read-model-builder.ts';
 
+/** An event from the relay whose signature does not hold, and why. */
+export interface RefusedEvent {
+  event: SequencedEvent;
+  reason: string;
+}
+
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
   /** Events this browser did not hold before. */
@@ -109,6 +115,16 @@ export class EventStore {
         claimed.push(event);
       }
       return claimed;
+    });
+  }
+
+  /**
+   * Keeps the signatures own events left with, so this log holds them as the relay's does
+   * (they are made as the events leave, outside any transaction: see push-frames.ts).
+   */
+  async recordSignatures(signed: readonly { pos: number; sig: string }[]): Promise<void> {
+    await this.write(async () => {
+      for (const { pos, sig } of signed) await this.db.events.update(pos, { sig });
     });
   }
 
@@ -211,9 +227,19 @@ export class EventStore {
     return this.write(scope);
   }
 
-  /** Takes sequenced events of one room from the relay, in sequence order. */
-  async applyRemote(room: RoomId, events: readonly SequencedEvent[]): Promise<Applied> {
+  /**
+   * Takes sequenced events of one room from the relay, in sequence order. `refused` are
+   * events of the same page whose signature did not hold: set aside (see refusedEvents),
+   * never stored in the log nor projected, but the room's cursor moves past them so they
+   * are not asked for again and again.
+   */
+  async applyRemote(
+    room: RoomId,
+    events: readonly SequencedEvent[],
+    refused: readonly RefusedEvent[] = [],
+  ): Promise<Applied> {
     return this.write(async () => {
+      if (refused.length) await this.setAside(refused, Date.now());
       const applied: Applied = { added: [], confirmed: [] };
       const inRoom = events.filter((event) => event.room === room);
       // A catch-up page is hundreds of events: look them up, store and project them in
@@ -242,11 +268,10 @@ export class EventStore {
       );
       applied.added = fresh.map((event, i) => ({ ...event, pos: positions[i]! }));
       await this.projection.project(applied.added, true);
-      await advanceCursor(
-        this.db,
-        room,
-        inRoom.map((event) => event.seq),
-      );
+      await advanceCursor(this.db, room, [
+        ...inRoom.map((event) => event.seq),
+        ...refused.filter((r) => r.event.room === room).map((r) => r.event.seq),
+      ]);
       return applied;
     });
   }
@@ -381,6 +406,21 @@ export class EventStore {
     let failed = 0;
     for (const letter of letters) if (!(await this.retryDeadLetter(letter))) failed += 1;
     return { retried: letters.length - failed, failed };
+  }
+
+  private async setAside(refused: readonly RefusedEvent[], received: number): Promise<void> {
+    await this.db.refusedEvents.bulkPut(
+      refused.map(({ event, reason }) => ({
+        id: String(event.id),
+        room: event.room,
+        seq: event.seq,
+        author: String(event.author),
+        type: event.type,
+        reason,
+        received,
+        event,
+      })),
+    );
   }
 
   private async confirm(event: StoredEvent, seq: number, rts: number): Promise<StoredEvent> {

@@ -5,6 +5,7 @@ import { EventBus } from './bus.ts';
 import { Commands } from './commands.ts';
 import { openDb, type KafkyDb } from './db.ts';
 import { EventStore } from './event-store.ts';
+import { loadIdentity } from './identity.ts';
 import { InspectorQueries } from './inspector/inspector-queries.ts';
 import { RelayHeads } from './inspector/relay-heads.ts';
 import { ProjectionQueries } from './projection-queries.ts';
@@ -80,7 +81,9 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     .catch((error: unknown) => {
       if (db.isOpen()) console.error('kafky: building the read models failed', error);
     });
-  const author = await store.author();
+  // Before anything is written: every event this browser writes is signed by this key.
+  const identity = await loadIdentity(db);
+  const author = identity.author;
   const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
   const activity = new ActivityState(options.now);
@@ -101,7 +104,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     bus,
     createSocket: options.createSocket,
     agent: options.agent ?? 'kafky-web',
-    author,
+    identity,
     activity,
     relayHeads,
     delivery: processes,

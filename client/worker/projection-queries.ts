@@ -2,6 +2,7 @@ import type {
   DeadLettersView,
   ProjectionView,
   RebuildProgressView,
+  RefusedEventsView,
   UnknownEventsView,
 } from '../api.ts';
 import type { KafkyDb, ProjectionRow } from './db.ts';
@@ -42,6 +43,14 @@ export class ProjectionQueries {
       this.db.deadLetters.orderBy('pos').limit(limit).toArray(),
     ]);
     return { total, letters };
+  }
+
+  async refusedEvents(limit: number): Promise<RefusedEventsView> {
+    const [total, rows] = await Promise.all([
+      this.db.refusedEvents.count(),
+      this.db.refusedEvents.orderBy('received').limit(limit).toArray(),
+    ]);
+    return { total, events: rows.map(({ event: _event, ...view }) => view) };
   }
 
   async unknownEvents(limit: number): Promise<UnknownEventsView> {

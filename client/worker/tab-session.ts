@@ -24,6 +24,7 @@ import type {
   SubscriptionId,
   TimelineView,
   TimelineWindow,
+  RefusedEventsView,
   UnknownEventsView,
 } from '../api.ts';
 import { activityView, roomNames } from './activity.ts';
@@ -84,8 +85,12 @@ export class TabSession implements KafkyApi {
     return (await this.core).commands.renameRoom(room, name);
   }
 
-  async joinRoom(room: RoomId) {
-    return (await this.core).commands.joinRoom(room);
+  async joinRoom(room: RoomId, secret?: string) {
+    return (await this.core).commands.joinRoom(room, secret);
+  }
+
+  async roomSecret(room: RoomId) {
+    return (await this.core).commands.roomSecret(room);
   }
 
   async leaveRoom(room: RoomId) {
@@ -267,6 +272,11 @@ export class TabSession implements KafkyApi {
   async watchUnknownEvents(limit: number, listener: Listener<UnknownEventsView>) {
     const { projections } = await this.core;
     return this.live(() => projections.unknownEvents(limit), listener);
+  }
+
+  async watchRefusedEvents(limit: number, listener: Listener<RefusedEventsView>) {
+    const { projections } = await this.core;
+    return this.live(() => projections.refusedEvents(limit), listener);
   }
 
   async onEvent(emit: Emit, listener: Listener<BusEvent>) {

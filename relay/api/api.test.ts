@@ -5,6 +5,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   EVENT_SCHEMAS,
   PROTOCOL_VERSION,
+  newEventId,
+  newRoomSecret,
+  roomKey,
+  roomToken,
+  signEvent,
   type AnyEvent,
   type RoomId,
   type SequencedEvent,
@@ -15,10 +20,44 @@ import { AUTHORS, make } from '../read/history.ts';
 import { ReadQueries } from '../read/queries.ts';
 import { Hub } from '../sync/hub.ts';
 import { silentLogger, type RelaySocket } from '../sync/socket.ts';
+import { authFrame, testIdentity } from '../sync/test-client.ts';
 
 const [ANN, BOB] = AUTHORS as [(typeof AUTHORS)[0], (typeof AUTHORS)[0]];
 const LOBBY = 'lobby' as RoomId;
 const PLANS = 'plans' as RoomId;
+
+/** The bot that posts in these tests: it signs what it posts, as every bot must. */
+const BOT_ID = await testIdentity('api-bot');
+const BOT = BOT_ID.author;
+/** A retry posts the very same message: the same id and time, so the same signature. */
+const drafted = new Map<string, { id: string; ts: number }>();
+
+/**
+ * What a bot would post for `body`: with an id and a time, signed by the bot's key if it
+ * names the bot as its author. A body that is not an object is posted as it is.
+ */
+async function signedByBot(room: string, body: unknown): Promise<unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const fields = body as Record<string, unknown>;
+  if (fields.author !== BOT || 'sig' in fields) return body;
+  const key = JSON.stringify([room, fields]);
+  const draft = drafted.get(key) ?? { id: newEventId(), ts: 1_764_165_600_000 };
+  drafted.set(key, draft);
+  const { text, replyTo, mentions } = fields;
+  const signed = await signEvent(
+    {
+      id: draft.id,
+      type: 'message.sent',
+      v: 2,
+      room,
+      author: BOT,
+      ts: draft.ts,
+      payload: { text, mentions: mentions ?? [], ...(replyTo === undefined ? {} : { replyTo }) },
+    },
+    BOT_ID.privateKey,
+  );
+  return { ...fields, id: draft.id, ts: draft.ts, sig: signed.sig };
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'kafky-api-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +88,7 @@ function relay({ file = ':memory:', maxEventBytes, authorize }: Options = {}) {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const post = async (room: string, body: unknown, key: string | null = `key-${Math.random()}`) => {
+    body = await signedByBot(room, body);
     const response = await app.request(`/api/rooms/${room}/messages`, {
       method: 'POST',
       headers: {
@@ -249,12 +289,13 @@ describe('POST /api/rooms/:room/messages', () => {
     };
     const browser = hub.attach(socket);
     browser.receive(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+    browser.receive(await authFrame(await testIdentity('browser'), browser.challenge));
     browser.receive(JSON.stringify({ type: 'subscribe', room: PLANS, after: 0 }));
     await vi.waitFor(() => expect(frames.map((f) => f.type)).toContain('caught-up'));
 
     const replyTo = (await get('/api/rooms/plans/events')).body.events as SequencedEvent[];
     const { status, body } = await post('plans', {
-      author: BOB,
+      author: BOT,
       text: 'Beep, from a bot',
       replyTo: replyTo[0]!.id,
     });
@@ -263,7 +304,7 @@ describe('POST /api/rooms/:room/messages', () => {
     expect(body.event).toMatchObject({
       type: 'message.sent',
       room: PLANS,
-      author: BOB,
+      author: BOT,
       seq: 2,
       payload: { text: 'Beep, from a bot', mentions: [], replyTo: replyTo[0]!.id },
     });
@@ -276,7 +317,7 @@ describe('POST /api/rooms/:room/messages', () => {
       expect.objectContaining({
         id: body.event.id,
         seq: 2,
-        author: BOB,
+        author: BOT,
         text: 'Beep, from a bot',
         replyTo: replyTo[0]!.id,
       }),
@@ -286,15 +327,15 @@ describe('POST /api/rooms/:room/messages', () => {
 
   it('stores a repeated Idempotency-Key once and answers it with the original event', async () => {
     const { log, post } = relay();
-    const first = await post('lobby', { author: ANN, text: 'once' }, 'retry-me');
-    const again = await post('lobby', { author: ANN, text: 'once' }, 'retry-me');
+    const first = await post('lobby', { author: BOT, text: 'once' }, 'retry-me');
+    const again = await post('lobby', { author: BOT, text: 'once' }, 'retry-me');
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.headers.get('Idempotent-Replayed')).toBe('true');
     expect(again.body).toEqual({ event: first.body.event, replayed: true });
     expect(await log.head(LOBBY)).toBe(1);
     // The same key for another message is a mistake, said as such.
-    const reused = await post('lobby', { author: ANN, text: 'something else' }, 'retry-me');
+    const reused = await post('lobby', { author: BOT, text: 'something else' }, 'retry-me');
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({
       code: 'idempotency_key_reused',
@@ -306,10 +347,10 @@ describe('POST /api/rooms/:room/messages', () => {
   it('remembers idempotency keys across a restart', async () => {
     const file = join(dir, 'restart.sqlite');
     const before = relay({ file });
-    const first = await before.post('lobby', { author: ANN, text: 'survives' }, 'restart-key');
+    const first = await before.post('lobby', { author: BOT, text: 'survives' }, 'restart-key');
     await before.log.close();
     const after = relay({ file });
-    const again = await after.post('lobby', { author: ANN, text: 'survives' }, 'restart-key');
+    const again = await after.post('lobby', { author: BOT, text: 'survives' }, 'restart-key');
     expect(again.status).toBe(200);
     expect(again.body.event).toEqual(first.body.event);
     expect(await after.log.head(LOBBY)).toBe(1);
@@ -318,11 +359,11 @@ describe('POST /api/rooms/:room/messages', () => {
 
   it('requires a well-formed Idempotency-Key', async () => {
     const { log, post } = relay();
-    const missing = await post('lobby', { author: ANN, text: 'hi' }, null);
+    const missing = await post('lobby', { author: BOT, text: 'hi' }, null);
     expect(missing).toMatchObject({ status: 400, body: { code: 'idempotency_key_missing' } });
-    const spaced = await post('lobby', { author: ANN, text: 'hi' }, 'has spaces');
+    const spaced = await post('lobby', { author: BOT, text: 'hi' }, 'has spaces');
     expect(spaced).toMatchObject({ status: 400, body: { code: 'invalid_idempotency_key' } });
-    const long = await post('lobby', { author: ANN, text: 'hi' }, 'k'.repeat(256));
+    const long = await post('lobby', { author: BOT, text: 'hi' }, 'k'.repeat(256));
     expect(long).toMatchObject({ status: 400, body: { code: 'invalid_idempotency_key' } });
     expect(await log.head(LOBBY)).toBe(0);
   });
@@ -332,38 +373,43 @@ describe('POST /api/rooms/:room/messages', () => {
     ['not an object', '["hi"]', 'invalid_body', /must be a JSON object/],
     [
       'an unknown field',
-      { author: ANN, text: 'hi', colour: 'red' },
+      { author: BOT, text: 'hi', colour: 'red' },
       'invalid_body',
       /unknown field "colour"/,
     ],
-    ['no author', { text: 'hi' }, 'invalid_body', /invalid message: .*author/],
+    [
+      'no author',
+      { text: 'hi', id: newEventId(), ts: 1 },
+      'invalid_body',
+      /invalid message: .*author/,
+    ],
     [
       'a bad author',
-      { author: 'x', text: 'hi' },
+      { author: 'x', text: 'hi', id: newEventId(), ts: 1 },
       'invalid_body',
       /invalid message: message\.sent\/author/,
     ],
     [
       'an empty text',
-      { author: ANN, text: '' },
+      { author: BOT, text: '' },
       'invalid_body',
       /message\.sent\/payload\/text must NOT have fewer than 1 characters/,
     ],
     [
       'a text of spaces',
-      { author: ANN, text: '   ' },
+      { author: BOT, text: '   ' },
       'invalid_body',
       /payload\/text must match pattern/,
     ],
     [
       'a text too long',
-      { author: ANN, text: 'x'.repeat(4001) },
+      { author: BOT, text: 'x'.repeat(4001) },
       'invalid_body',
       /payload\/text must NOT have more than 4000/,
     ],
     [
       'a bad replyTo',
-      { author: ANN, text: 'hi', replyTo: 'nope' },
+      { author: BOT, text: 'hi', replyTo: 'nope' },
       'invalid_body',
       /payload\/replyTo must match format/,
     ],
@@ -380,13 +426,13 @@ describe('POST /api/rooms/:room/messages', () => {
 
   it('refuses an oversized body with 413, and an event over the relay’s limit too', async () => {
     const { log, post } = relay({ maxEventBytes: 2048 });
-    const huge = await post('lobby', { author: ANN, text: 'x'.repeat(3000) });
+    const huge = await post('lobby', { author: BOT, text: 'x'.repeat(3000) });
     expect(huge).toMatchObject({
       status: 413,
       body: { code: 'body_too_large', message: expect.stringContaining('2048') as string },
     });
     // A body under the limit whose event (envelope and all) is over it.
-    const close = await post('lobby', { author: ANN, text: 'x'.repeat(1950) });
+    const close = await post('lobby', { author: BOT, text: 'x'.repeat(1800) });
     expect(close).toMatchObject({
       status: 413,
       body: {
@@ -395,12 +441,42 @@ describe('POST /api/rooms/:room/messages', () => {
       },
     });
     expect(await log.head(LOBBY)).toBe(0);
-    expect((await post('lobby', { author: ANN, text: 'short' })).status).toBe(201);
+    expect((await post('lobby', { author: BOT, text: 'short' })).status).toBe(201);
+  });
+
+  it('refuses a message not signed by its author with 401, and stores nothing', async () => {
+    const { log, post } = relay();
+    const other = await testIdentity('someone else');
+    const unsigned = await post('lobby', {
+      author: other.author,
+      text: 'hi',
+      id: newEventId(),
+      ts: 1,
+    });
+    expect(unsigned).toMatchObject({ status: 401, body: { code: 'unsigned_event' } });
+    const good = (await signedByBot('lobby', { author: BOT, text: 'the real one' })) as Record<
+      string,
+      unknown
+    >;
+    // Someone else's words under the bot's signature, or the bot's signature under another name.
+    const tampered = await post('lobby', { ...good, text: 'not what the bot said' });
+    const borrowed = await post('lobby', { ...good, author: other.author });
+    for (const refused of [tampered, borrowed]) {
+      expect(refused).toMatchObject({
+        status: 401,
+        body: {
+          code: 'bad_signature',
+          message: expect.stringContaining('signed by its author') as string,
+        },
+      });
+    }
+    expect(await log.head(LOBBY)).toBe(0);
+    expect((await post('lobby', good)).status).toBe(201);
   });
 
   it('answers a post to an unknown room with 404', async () => {
     const { log, post } = relay();
-    const { status, body } = await post('nowhere', { author: ANN, text: 'hello?' });
+    const { status, body } = await post('nowhere', { author: BOT, text: 'hello?' });
     expect(status).toBe(404);
     expect(body).toMatchObject({ code: 'unknown_room' });
     expect(await log.head('nowhere' as RoomId)).toBe(0);
@@ -410,7 +486,7 @@ describe('POST /api/rooms/:room/messages', () => {
     const { log, post } = relay();
     log.database.exec(`CREATE TRIGGER no_space BEFORE INSERT ON events
       BEGIN SELECT RAISE(ABORT, 'disk says no'); END;`);
-    const { status, body } = await post('lobby', { author: ANN, text: 'hi' });
+    const { status, body } = await post('lobby', { author: BOT, text: 'hi' });
     expect(status).toBe(503);
     expect(body).toMatchObject({
       code: 'storage_failed',
@@ -429,8 +505,84 @@ describe('the API’s seam for authorization', () => {
     });
     expect((await get('/api/rooms')).status).toBe(401);
     expect((await get('/api/rooms/lobby/messages')).status).toBe(401);
-    expect((await post('lobby', { author: ANN, text: 'hi' })).status).toBe(401);
+    expect((await post('lobby', { author: BOT, text: 'hi' })).status).toBe(401);
     expect((await get('/api/health')).status).toBe(200);
     expect((await get('/api/schemas')).status).toBe(200);
+  });
+});
+
+describe('room tokens', () => {
+  const SECRET_ROOM = 'secret-room' as RoomId;
+
+  async function keyedRoom() {
+    const api = relay();
+    const secret = newRoomSecret();
+    const { publicKey } = await roomKey(secret);
+    await api.seed(
+      {
+        ...make.created(SECRET_ROOM, ANN, 'Secret plans'),
+        payload: { name: 'Secret plans', key: publicKey },
+      },
+      make.sent(SECRET_ROOM, ANN, 'the plan'),
+    );
+    const request = (path: string, token?: string, init: RequestInit = {}) =>
+      api.app.request(path, {
+        ...init,
+        headers: {
+          ...(init.headers as Record<string, string>),
+          ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+        },
+      });
+    return { ...api, secret, request };
+  }
+
+  it('lets a keyed room be read with a token made from its secret, and refuses every other', async () => {
+    const { secret, request } = await keyedRoom();
+    const later = Date.now() + 60_000;
+    const good = await roomToken(secret, SECRET_ROOM, later);
+    for (const path of ['/api/rooms/secret-room/messages', '/api/rooms/secret-room/events']) {
+      expect((await request(path, good)).status).toBe(200);
+      const refusals = [
+        [undefined, 'token_required'],
+        ['nonsense', 'invalid_token'],
+        [await roomToken(secret, 'other-room' as RoomId, later), 'invalid_token'],
+        [await roomToken(newRoomSecret(), SECRET_ROOM, later), 'invalid_token'],
+        [await roomToken(secret, SECRET_ROOM, Date.now() - 1), 'invalid_token'],
+        // The expiry is signed: pushing it back breaks the token.
+        [`${later + 1}.${good.split('.')[1]}`, 'invalid_token'],
+      ] as const;
+      for (const [token, code] of refusals) {
+        const response = await request(path, token);
+        expect(response.status).toBe(401);
+        expect(((await response.json()) as { code: string }).code).toBe(code);
+      }
+    }
+    const body = (await (await request('/api/rooms/secret-room/messages', good)).json()) as {
+      messages: { text: string }[];
+    };
+    expect(body.messages.map((m) => m.text)).toEqual(['the plan']);
+  });
+
+  it('keeps a keyed room out of the room list, and open rooms open', async () => {
+    const { get, seed } = await keyedRoom();
+    await seed(make.sent(LOBBY, ANN, 'hello all'));
+    const { body } = await get('/api/rooms');
+    expect((body.rooms as { id: string }[]).map((r) => r.id)).toEqual(['lobby']);
+    expect((await get('/api/rooms/lobby/messages')).status).toBe(200);
+  });
+
+  it('needs the token to post to a keyed room, too', async () => {
+    const { secret, request, log } = await keyedRoom();
+    const body = JSON.stringify(await signedByBot('secret-room', { author: BOT, text: 'beep' }));
+    const init = {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k-1' },
+    };
+    expect((await request('/api/rooms/secret-room/messages', undefined, init)).status).toBe(401);
+    expect(await log.head(SECRET_ROOM)).toBe(2);
+    const token = await roomToken(secret, SECRET_ROOM, Date.now() + 60_000);
+    expect((await request('/api/rooms/secret-room/messages', token, init)).status).toBe(201);
+    expect(await log.head(SECRET_ROOM)).toBe(3);
   });
 });

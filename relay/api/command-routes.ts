@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
   EVENT_REGISTRY,
-  newEventId,
+  verifyEvent,
   type AnyEvent,
   type RoomId,
   type SequencedEvent,
@@ -13,8 +13,11 @@ import type { Hub } from '../sync/hub.ts';
 import { refuse } from './errors.ts';
 import { knownRoom } from './params.ts';
 
-/** What a bot may say in a message; the rest of the event is the relay's to fill in. */
-const BODY_FIELDS = ['author', 'text', 'replyTo', 'mentions'] as const;
+/**
+ * What a bot says in a message: the fields of the `message.sent` event it signed, which
+ * the relay rebuilds from them (docs/rest-api.md says how, for the bot to sign the same).
+ */
+const BODY_FIELDS = ['id', 'author', 'ts', 'text', 'replyTo', 'mentions', 'sig'] as const;
 /** Printable ASCII without spaces, as most clients generate (UUIDs, ULIDs, hashes). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -50,7 +53,15 @@ export function commandRoutes({ hub, queries }: { hub: Hub; queries: ReadQueries
         );
       }
       const body = parseBody(await c.req.text());
-      const event = messageEvent(room, body, hub.time(), hub.maxEventBytes);
+      const event = messageEvent(room, body, hub.maxEventBytes);
+      // No connection proved this author's key: the event's own signature must.
+      const signature = await verifyEvent(event);
+      if (!signature.ok) {
+        refuse(
+          event.sig === undefined ? 'unsigned_event' : 'bad_signature',
+          `the message must be signed by its author's key: ${signature.reason}`,
+        );
+      }
       const [result] = await hub.commit(null, [event], new Map([[event.id, key]]));
       if (!result!.duplicate) {
         return c.json(
@@ -84,7 +95,10 @@ function parseBody(text: string): Record<string, unknown> {
     refuse('bad_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    refuse('invalid_body', 'the body must be a JSON object: {"author", "text", "replyTo"?}');
+    refuse(
+      'invalid_body',
+      'the body must be a JSON object: {"id", "author", "ts", "text", "replyTo"?, "mentions"?, "sig"}',
+    );
   }
   const extra = Object.keys(body).find(
     (field) => !(BODY_FIELDS as readonly string[]).includes(field),
@@ -105,18 +119,18 @@ function parseBody(text: string): Record<string, unknown> {
 function messageEvent(
   room: RoomId,
   body: Record<string, unknown>,
-  now: number,
   maxEventBytes: number,
 ): AnyEvent {
-  const { author, text, replyTo, mentions } = body;
+  const { id, author, ts, text, replyTo, mentions, sig } = body;
   const event = {
-    id: newEventId(now),
+    id,
     type: 'message.sent',
     v: 2,
     room,
     author,
-    ts: now,
+    ts,
     payload: { text, mentions: mentions ?? [], ...(replyTo === undefined ? {} : { replyTo }) },
+    ...(sig === undefined ? {} : { sig }),
   };
   const writable = EVENT_REGISTRY.checkWritable(event);
   if (!writable.ok) refuse('invalid_body', `invalid message: ${writable.error.message}`);

@@ -17,6 +17,11 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   body_too_large: 413,
   event_too_large: 413,
   idempotency_key_reused: 422,
+  unsigned_event: 401,
+  bad_signature: 401,
+  token_required: 401,
+  invalid_token: 401,
+  room_denied: 403,
   storage_failed: 503,
   storage_full: 507,
 };

@@ -5,14 +5,15 @@ import { commandRoutes } from './command-routes.ts';
 import { errorHandler, refuse } from './errors.ts';
 import { metaRoutes } from './meta-routes.ts';
 import { queryRoutes } from './query-routes.ts';
+import { roomTokens } from './room-tokens.ts';
 
 export interface ApiOptions {
   hub: Hub;
   queries: ReadQueries;
   startedAt: number;
   /**
-   * Runs before every room endpoint (reads and writes): the place for issue 6's tokens.
-   * Until then every caller may read and post.
+   * Runs before every room endpoint (reads and writes), after the room tokens that keyed
+   * rooms need (see room-tokens.ts): a place for an operator's own checks.
    */
   authorize?: MiddlewareHandler;
 }
@@ -23,6 +24,7 @@ const openToAll: MiddlewareHandler = (_c, next) => next();
 export function createApi({ hub, queries, startedAt, authorize = openToAll }: ApiOptions): Hono {
   const api = new Hono();
   api.onError(errorHandler(hub.logger));
+  api.use('/rooms/:room/*', roomTokens(hub));
   api.use('/rooms', authorize);
   api.use('/rooms/*', authorize);
   api.route('/', metaRoutes({ hub, startedAt }));

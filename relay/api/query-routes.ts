@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { EventLog } from '../log/event-log.ts';
 import type { ReadQueries } from '../read/queries.ts';
+import { roomAccess } from '../sync/room-access.ts';
 import { cursorParam, knownRoom, limitParam } from './params.ts';
 
 export const MESSAGES_PAGE = { fallback: 50, max: 200 } as const;
@@ -15,7 +16,13 @@ const EVENTS_PAGE_BYTES = 1024 * 1024;
 export function queryRoutes({ queries, log }: { queries: ReadQueries; log: EventLog }): Hono {
   const routes = new Hono();
 
-  routes.get('/rooms', (c) => c.json({ rooms: queries.rooms() }));
+  // Only open rooms: a keyed room's very name is for those holding its link.
+  routes.get('/rooms', async (c) => {
+    const access = roomAccess(log);
+    const rooms = queries.rooms();
+    const states = await Promise.all(rooms.map((r) => access.state(r.id)));
+    return c.json({ rooms: rooms.filter((_, i) => states[i]!.kind !== 'keyed') });
+  });
 
   routes.get('/rooms/:room/messages', (c) => {
     const room = knownRoom(queries, c.req.param('room'));

@@ -1,17 +1,21 @@
 import {
   CLOSE_CODES,
+  PROOF_TEXTS,
   PROTOCOL_VERSION,
   parseClientFrame,
   toKafkyError,
   type AnyEvent,
+  type Auth,
   type AuthorId,
   type ConnectionId,
   type ErrorCode,
   type Push,
   type RelayMessage,
   type RoomId,
+  type Subscribe,
 } from '../../shared/index.ts';
-import { admitEvent } from './admission.ts';
+import { admitPushed, newChallenge, verifyProof } from './auth.ts';
+import { roomAccess, type Joined } from './room-access.ts';
 import type { Hub, Subscription } from './hub.ts';
 import type { RelaySocket } from './socket.ts';
 
@@ -37,10 +41,19 @@ interface TypingState {
 export class Connection {
   readonly subscriptions = new Map<RoomId, Subscription>();
   /**
-   * Who this connection speaks for, from its first `hello`; null if it did not say.
-   * Taken on trust until issue 6 has clients prove it.
+   * Who this connection speaks for, once its `auth` proved the key (the author id is
+   * the public key); null until then, and then it may only authenticate.
    */
   author: AuthorId | null = null;
+  /** Signed by the client in `auth` and in each keyed room's `subscribe`. */
+  readonly challenge = newChallenge();
+  /** The rooms this connection proved (or, open ones, named), with the key it proved. */
+  readonly joined: Joined = new Map();
+  /**
+   * Subscriptions and pushes wait for a room's state (read from the log once); they go
+   * through here in turn so that none overtakes the frame before it.
+   */
+  private gate: Promise<unknown> = Promise.resolve();
   private readonly typing = new Map<RoomId, TypingState>();
   private greeted = false;
   private open = true;
@@ -80,16 +93,25 @@ export class Connection {
         return;
       }
       const message = parsed.value;
-      if (message.type === 'hello') return this.hello(message.protocol, message.author);
+      if (message.type === 'hello') return this.hello(message.protocol);
       if (!this.greeted) {
         this.error('not_ready', 'send hello first', true);
         this.close(CLOSE_CODES.protocolError, 'hello expected');
         return;
       }
-      if (message.type === 'subscribe')
-        return this.hub.subscribe(this, message.room, message.after);
-      if (message.type === 'unsubscribe') return this.hub.unsubscribe(this, message.room);
-      if (message.type === 'typing') return this.typingSignal(message.room, message.active);
+      if (message.type === 'auth') return this.authenticate(message);
+      if (!this.author) {
+        this.error('not_authenticated', 'answer the challenge of welcome with auth first', true);
+        this.close(CLOSE_CODES.protocolError, 'auth expected');
+        return;
+      }
+      if (message.type === 'subscribe') return this.join(message);
+      if (message.type === 'unsubscribe') {
+        return this.inTurn(() => this.hub.unsubscribe(this, message.room));
+      }
+      if (message.type === 'typing') {
+        return this.inTurn(() => this.typingSignal(message.room, message.active));
+      }
       this.push(message);
     } catch (error) {
       this.fail(error);
@@ -156,7 +178,7 @@ export class Connection {
     return this.typing.get(room)?.active === true;
   }
 
-  private hello(protocol: number, author: AuthorId | undefined): void {
+  private hello(protocol: number): void {
     if (protocol !== PROTOCOL_VERSION) {
       this.error(
         'protocol_mismatch',
@@ -167,8 +189,6 @@ export class Connection {
       return;
     }
     clearTimeout(this.helloTimer);
-    // A connection speaks for one author for its whole life: a later hello keeps the first.
-    if (!this.greeted) this.author = author ?? null;
     this.greeted = true;
     this.send({
       type: 'welcome',
@@ -176,7 +196,29 @@ export class Connection {
       epoch: this.hub.log.epoch,
       connection: this.id,
       time: this.hub.time(),
+      challenge: this.challenge,
     });
+  }
+
+  /**
+   * The client proves its author's key by signing this connection's challenge. A
+   * connection speaks for one author for its whole life: a second `auth` is refused.
+   */
+  private authenticate({ author, proof }: Auth): void {
+    if (this.author) {
+      this.error('invalid_message', `this connection is authenticated as ${this.author} already`);
+      return;
+    }
+    if (!verifyProof(author, PROOF_TEXTS.auth(this.challenge), proof)) {
+      this.error(
+        'auth_failed',
+        'the proof is not the signature of this challenge by that key',
+        true,
+      );
+      this.close(CLOSE_CODES.authFailed, 'authentication failed');
+      return;
+    }
+    this.author = author;
   }
 
   /**
@@ -242,7 +284,7 @@ export class Connection {
     }
     const valid: AnyEvent[] = [];
     for (const event of message.events) {
-      const checked = admitEvent(event, this.hub.maxEventBytes);
+      const checked = admitPushed(event, this.author!, this.hub.maxEventBytes);
       if (checked.ok) valid.push(checked.value);
       else {
         this.hub.metrics.refused(checked.error.code, 1);
@@ -255,7 +297,7 @@ export class Connection {
       }
     }
     if (valid.length === 0) return;
-    this.hub.commit(this, valid).catch((error: unknown) => {
+    this.commitAllowed(valid).catch((error: unknown) => {
       // Nothing was stored: the client keeps the events and pushes them again later.
       const failure = toKafkyError(error, 'storage_failed');
       this.hub.logger.error('relay: commit failed', {
@@ -265,6 +307,47 @@ export class Connection {
       this.error(failure.code, failure.message, true);
       this.close(CLOSE_INTERNAL_ERROR, 'storage failure');
     });
+  }
+
+  /** Runs `step` once every frame before it is done with its room checks. */
+  private inTurn(step: () => unknown): void {
+    this.gate = this.gate
+      .then(step)
+      .catch((error: unknown) => this.fail(error))
+      .then(() => undefined);
+  }
+
+  /** A subscribe: proved (or open), it starts; refused, it says why and the connection goes on. */
+  private join(message: Subscribe): void {
+    const access = roomAccess(this.hub.log);
+    this.inTurn(async () => {
+      const refusal = await access.subscribe(message, this.challenge, this.joined);
+      if (!this.open) return;
+      if (refusal) this.error(refusal.code, refusal.message);
+      else this.hub.subscribe(this, message.room, message.after);
+    });
+  }
+
+  /**
+   * Commits the events this connection may write into their rooms and refuses the others
+   * one by one (`room_denied`). The room checks go in turn; the commits behind them are
+   * not waited for, so one connection's pushes still share group commits.
+   */
+  private async commitAllowed(events: AnyEvent[]): Promise<void> {
+    const access = roomAccess(this.hub.log);
+    const checked = this.gate.then(() => access.push(events, this.joined));
+    this.gate = checked.catch(() => undefined);
+    const refusals = await checked;
+    const allowed = events.filter((event, i) => {
+      const refusal = refusals[i];
+      if (refusal) {
+        this.send({ type: 'rejected', id: event.id, code: refusal.code, message: refusal.message });
+      }
+      return !refusal;
+    });
+    if (allowed.length === 0) return;
+    const results = await this.hub.commit(this, allowed);
+    results.forEach((result, i) => access.stored(allowed[i]!, result.seq));
   }
 
   private error(code: ErrorCode, message: string, fatal = false): void {

@@ -2,13 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { CLOSE_CODES, LIMITS, type AuthorId, type Hello } from '../../shared/index.ts';
+import {
+  CLOSE_CODES,
+  LIMITS,
+  PROOF_TEXTS,
+  PROTOCOL_VERSION,
+  joinProof,
+  newRoomSecret,
+  roomKey,
+  signEvent,
+  signText,
+  type AnyEvent,
+  type Hello,
+  type RoomId,
+} from '../../shared/index.ts';
 import { event, ROOM_A, ROOM_B } from '../log/event-log.contract.ts';
 import { MemoryEventLog } from '../log/memory-event-log.ts';
 import { startRelay, type RunningRelay } from '../server.ts';
 import { Hub } from './hub.ts';
 import { silentLogger, type RelaySocket } from './socket.ts';
-import { TestClient } from './test-client.ts';
+import { TestClient, authFrame, testIdentity, type TestIdentity } from './test-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafky-sync-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,8 +44,12 @@ async function relay(dbFile = join(dir, `relay-${++files}.sqlite`), maxEventByte
   return Object.assign(started, { dbFile, ws: started.url.replace('http', 'ws') + '/sync' });
 }
 
-async function client(url: string, hello: boolean | Partial<Hello> = true) {
-  const opened = await TestClient.open(url, hello);
+async function client(
+  url: string,
+  hello: boolean | Partial<Hello> = true,
+  identity?: TestIdentity | null,
+) {
+  const opened = await TestClient.open(url, hello, identity);
   clients.push(opened);
   return opened;
 }
@@ -46,7 +63,12 @@ describe('sync over a real socket', () => {
   it('welcomes a client with the protocol, the log epoch and a connection id', async () => {
     const r = await relay();
     const c = await client(r.ws);
-    expect(c.of('welcome')[0]).toMatchObject({ type: 'welcome', protocol: 1, epoch: r.log.epoch });
+    expect(c.of('welcome')[0]).toMatchObject({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      epoch: r.log.epoch,
+      challenge: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) as string,
+    });
     expect(r.hub.stats().connections).toBe(1);
   });
 
@@ -72,6 +94,73 @@ describe('sync over a real socket', () => {
     expect(silent.closed?.code).toBe(CLOSE_CODES.helloTimeout);
   });
 
+  it('lets a connection do nothing before it proves its key, and refuses a wrong or replayed proof', async () => {
+    const r = await relay();
+    const alice = await testIdentity('alice');
+    for (const message of [
+      { type: 'subscribe', room: ROOM_A, after: 0 },
+      {
+        type: 'push',
+        events: [await signEvent({ ...event(), author: alice.author }, alice.privateKey)],
+      },
+      { type: 'typing', room: ROOM_A, active: true },
+    ]) {
+      const unproven = await client(r.ws, true, null);
+      unproven.send(message);
+      await unproven.until(() => unproven.closed !== null, 'close');
+      expect(unproven.of('error')[0]).toMatchObject({ code: 'not_authenticated', fatal: true });
+      expect(unproven.closed?.code).toBe(CLOSE_CODES.protocolError);
+    }
+    // Signed by another key than the one it names.
+    const bob = await testIdentity('bob');
+    const forger = await client(r.ws, true, null);
+    forger.send({
+      type: 'auth',
+      author: alice.author,
+      proof: await signText(bob.privateKey, PROOF_TEXTS.auth(forger.challenge)),
+    });
+    await forger.until(() => forger.closed !== null, 'close');
+    expect(forger.of('error')[0]).toMatchObject({ code: 'auth_failed', fatal: true });
+    expect(forger.closed?.code).toBe(CLOSE_CODES.authFailed);
+    // Alice's real answer to her own connection's challenge, replayed on another one.
+    const real = await client(r.ws, true, alice);
+    const replayer = await client(r.ws, true, null);
+    replayer.send({
+      type: 'auth',
+      author: alice.author,
+      proof: await signText(alice.privateKey, PROOF_TEXTS.auth(real.challenge)),
+    });
+    await replayer.until(() => replayer.closed !== null, 'close');
+    expect(replayer.of('error')[0]).toMatchObject({ code: 'auth_failed' });
+    expect(real.challenge).not.toBe(replayer.challenge);
+    expect(real.closed).toBeNull();
+    expect(await r.log.head(ROOM_A)).toBe(0);
+  });
+
+  it('refuses an event by another author than the proven one, or unsigned, and stores the rest', async () => {
+    const r = await relay();
+    const alice = await testIdentity('alice');
+    const bob = await testIdentity('bob');
+    const c = await client(r.ws, true, alice);
+    const asBob = await signEvent(
+      { ...event(ROOM_A, 'as Bob'), author: bob.author },
+      bob.privateKey,
+    );
+    const unsigned = { ...event(ROOM_A, 'unsigned'), author: alice.author };
+    const good = await signEvent(
+      { ...event(ROOM_A, 'good'), author: alice.author },
+      alice.privateKey,
+    );
+    c.send({ type: 'push', events: [asBob, unsigned, good] });
+    await c.next('ack');
+    expect(c.of('rejected').map((x) => [x.id, x.code])).toEqual([
+      [asBob.id, 'wrong_author'],
+      [unsigned.id, 'unsigned_event'],
+    ]);
+    expect((await c.next('ack')).acks.map((a) => [a.id, a.seq])).toEqual([[good.id, 1]]);
+    expect(await r.log.head(ROOM_A)).toBe(1);
+  });
+
   it('answers each bad frame with an error, stores nothing, and keeps the connection', async () => {
     const r = await relay();
     const c = await client(r.ws);
@@ -83,7 +172,7 @@ describe('sync over a real socket', () => {
     c.sendRaw(
       JSON.stringify({ type: 'push', events: [event(ROOM_A, 'x'.repeat(LIMITS.frameBytesMax))] }),
     );
-    c.send({ type: 'push', events: [bad, { ...event(), type: 'room.created' }] });
+    await c.push([bad, { ...event(), type: 'room.created' }]);
     await c.next('error', 5);
     await c.next('rejected', 2);
     expect(c.of('error').map((e) => e.code)).toEqual([
@@ -100,7 +189,7 @@ describe('sync over a real socket', () => {
     expect(await r.log.head(ROOM_A)).toBe(0);
 
     const good = event(ROOM_A);
-    c.send({ type: 'push', events: [good] });
+    await c.push([good]);
     expect((await c.next('ack')).acks).toEqual([
       { id: good.id, room: ROOM_A, seq: 1, rts: expect.any(Number) as number },
     ]);
@@ -117,7 +206,7 @@ describe('sync over a real socket', () => {
     for (const c of [sender, peer, elsewhere]) await c.next('caught-up');
 
     const pushed = [event(ROOM_A, 'one'), event(ROOM_A, 'two')];
-    sender.send({ type: 'push', events: pushed });
+    await sender.push(pushed);
     const ack = await sender.next('ack');
     expect(ack.acks.map((a) => a.seq)).toEqual([1, 2]);
     await peer.until(() => peer.events(ROOM_A).length === 2, 'two events');
@@ -138,15 +227,15 @@ describe('sync over a real socket', () => {
     await peer.next('caught-up');
     const poll = { ...event(), type: 'poll.created', payload: { question: 'Lunch?' } };
     const future = { ...event(), v: 99, payload: { text: 'hi', colour: 'red' } };
-    sender.send({ type: 'push', events: [poll, future] });
+    const signed = await sender.push([poll, future]);
     expect((await sender.next('ack')).acks.map((a) => [a.id, a.seq])).toEqual([
       [poll.id, 1],
       [future.id, 2],
     ]);
     await peer.until(() => peer.events(ROOM_A).length === 2, 'both events');
     expect(peer.events(ROOM_A)).toEqual([
-      { ...poll, seq: 1, rts: expect.any(Number) as number },
-      { ...future, seq: 2, rts: expect.any(Number) as number },
+      { ...signed[0], seq: 1, rts: expect.any(Number) as number },
+      { ...signed[1], seq: 2, rts: expect.any(Number) as number },
     ]);
     expect(sender.of('rejected')).toEqual([]);
   });
@@ -159,7 +248,7 @@ describe('sync over a real socket', () => {
       event(ROOM_A, 'x'.repeat(2000)),
       event(ROOM_A, 'after'),
     ];
-    c.send({ type: 'push', events: [before, big, after] });
+    await c.push([before, big, after]);
     const rejected = await c.next('rejected');
     expect(rejected).toEqual({
       type: 'rejected',
@@ -183,9 +272,9 @@ describe('sync over a real socket', () => {
     peer.send({ type: 'subscribe', room: ROOM_A, after: 0 });
     await peer.next('caught-up');
     const once = event(ROOM_A);
-    sender.send({ type: 'push', events: [once] });
+    await sender.push([once]);
     await sender.next('ack');
-    sender.send({ type: 'push', events: [event(ROOM_A), once] });
+    await sender.push([event(ROOM_A), once]);
     const second = await sender.next('ack', 2);
     expect(second.acks.map((a) => [a.id, a.seq])).toEqual([
       [second.acks[0]!.id, 2],
@@ -200,17 +289,14 @@ describe('sync over a real socket', () => {
     const r = await relay();
     const writer = await client(r.ws);
     for (let i = 0; i < 12; i++) {
-      writer.send({
-        type: 'push',
-        events: Array.from({ length: 100 }, (_, j) => event(ROOM_A, `m${i}-${j}`)),
-      });
+      await writer.push(Array.from({ length: 100 }, (_, j) => event(ROOM_A, `m${i}-${j}`)));
     }
     await writer.next('ack', 12);
 
     const reader = await client(r.ws);
     reader.send({ type: 'subscribe', room: ROOM_A, after: 0 });
     // Keep writing while the reader catches up.
-    for (let i = 0; i < 5; i++) writer.send({ type: 'push', events: [event(ROOM_A, `live${i}`)] });
+    for (let i = 0; i < 5; i++) void writer.push([event(ROOM_A, `live${i}`)]);
     await reader.next('caught-up');
     await writer.next('ack', 17);
     await reader.until(() => reader.events(ROOM_A).length >= 1205, 'all events');
@@ -229,7 +315,7 @@ describe('sync over a real socket', () => {
   it('catches up only what comes after the given sequence', async () => {
     const r = await relay();
     const writer = await client(r.ws);
-    writer.send({ type: 'push', events: [event(), event(), event()] });
+    await writer.push([event(), event(), event()]);
     await writer.next('ack');
     const reader = await client(r.ws);
     reader.send({ type: 'subscribe', room: ROOM_A, after: 2 });
@@ -241,7 +327,7 @@ describe('sync over a real socket', () => {
     const r = await relay();
     const writers = await Promise.all(Array.from({ length: 8 }, () => client(r.ws)));
     writers.forEach((w, i) => {
-      for (let j = 0; j < 5; j++) w.send({ type: 'push', events: [event(ROOM_A, `${i}-${j}`)] });
+      for (let j = 0; j < 5; j++) void w.push([event(ROOM_A, `${i}-${j}`)]);
     });
     await Promise.all(writers.map((w) => w.next('ack', 5)));
     const seqs = writers.flatMap((w) => w.of('ack').flatMap((a) => a.acks.map((x) => x.seq)));
@@ -252,7 +338,7 @@ describe('sync over a real socket', () => {
     const first = await relay();
     const c = await client(first.ws);
     const kept = event(ROOM_A, 'kept');
-    c.send({ type: 'push', events: [kept] });
+    await c.push([kept]);
     await c.next('ack');
     const epoch = first.log.epoch;
     c.close();
@@ -277,12 +363,13 @@ describe('sync over a real socket', () => {
   });
 });
 
-const ALICE = 'alice-author-1' as AuthorId;
-const BOB = 'bob-author-01' as AuthorId;
+const ALICE_ID = await testIdentity('alice');
+const BOB_ID = await testIdentity('bob');
+const [ALICE, BOB] = [ALICE_ID.author, BOB_ID.author];
 
-/** A client that says who it is and is live in `room`, its presence frame received. */
-async function member(url: string, author: AuthorId | null, room = ROOM_A) {
-  const c = await client(url, author ? { author } : true);
+/** A client that proved who it is and is live in `room`, its presence frame received. */
+async function member(url: string, identity: TestIdentity, room = ROOM_A) {
+  const c = await client(url, true, identity);
   c.send({ type: 'subscribe', room, after: 0 });
   await c.next('presence');
   return c;
@@ -294,11 +381,11 @@ describe('typing and presence over a real socket', () => {
   it('passes typing on to the room, not back to the sender nor to other rooms, and stores nothing', async () => {
     const r = await relay();
     const writer = await client(r.ws);
-    writer.send({ type: 'push', events: [event(ROOM_A, 'before')] });
+    await writer.push([event(ROOM_A, 'before')]);
     await writer.next('ack');
-    const alice = await member(r.ws, ALICE);
-    const bob = await member(r.ws, BOB);
-    const elsewhere = await member(r.ws, BOB, ROOM_B);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
+    const elsewhere = await member(r.ws, BOB_ID, ROOM_B);
 
     alice.send({ type: 'typing', room: ROOM_A, active: true });
     expect(await bob.next('typing')).toEqual({
@@ -324,29 +411,24 @@ describe('typing and presence over a real socket', () => {
     expect((await r.log.read(ROOM_A, 0, { maxEvents: 10, maxBytes: 1e6 })).length).toBe(1);
   });
 
-  it('refuses typing in a room not subscribed, or without an author, and keeps the connection', async () => {
+  it('refuses typing in a room not subscribed, and keeps the connection', async () => {
     const r = await relay();
-    const alice = await member(r.ws, ALICE);
-    const anonymous = await member(r.ws, null);
-    const bob = await member(r.ws, BOB);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
     alice.send({ type: 'typing', room: ROOM_B, active: true });
     expect(await alice.next('error')).toMatchObject({ code: 'not_subscribed' });
-    anonymous.send({ type: 'typing', room: ROOM_A, active: true });
-    expect(await anonymous.next('error')).toMatchObject({ code: 'no_author' });
     expect(alice.of('error')[0]?.fatal).toBeUndefined();
-    expect(anonymous.of('error')[0]?.fatal).toBeUndefined();
 
     alice.send({ type: 'typing', room: ROOM_A, active: true });
     await bob.next('typing');
     expect(bob.of('typing').map((t) => t.author)).toEqual([ALICE]);
     expect(alice.closed).toBeNull();
-    expect(anonymous.closed).toBeNull();
   });
 
   it('passes on a start held back by the limit once the second is over', async () => {
     const r = await relay();
-    const alice = await member(r.ws, ALICE);
-    const bob = await member(r.ws, BOB);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
     const started = Date.now();
     // Type, send, type again, send, type again: quicker than the limit.
     for (const active of [true, false, true, false, true]) {
@@ -359,8 +441,8 @@ describe('typing and presence over a real socket', () => {
 
   it('passes on at most two starts per second and room, but always the stop that follows', async () => {
     const r = await relay();
-    const alice = await member(r.ws, ALICE);
-    const bob = await member(r.ws, BOB);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
     for (let i = 0; i < 6; i++) alice.send({ type: 'typing', room: ROOM_A, active: true });
     alice.send({ type: 'typing', room: ROOM_A, active: false });
     // A stop that changes nothing is not passed on either.
@@ -372,7 +454,7 @@ describe('typing and presence over a real socket', () => {
 
   it('tells each subscriber who is online, counting an author with two connections once', async () => {
     const r = await relay();
-    const alice = await client(r.ws, { author: ALICE });
+    const alice = await client(r.ws, true, ALICE_ID);
     alice.send({ type: 'subscribe', room: ROOM_A, after: 0 });
     expect(await alice.next('presence')).toEqual({
       type: 'presence',
@@ -383,33 +465,30 @@ describe('typing and presence over a real socket', () => {
     const types = alice.frames.map((f) => f.type);
     expect(types.indexOf('presence')).toBe(types.indexOf('caught-up') + 1);
 
-    const bob = await member(r.ws, BOB);
+    const bob = await member(r.ws, BOB_ID);
     expect(bob.of('presence')[0]?.online).toEqual([ALICE, BOB]);
     expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
 
-    const bobAgain = await member(r.ws, BOB);
-    const anonymous = await member(r.ws, null);
-    const elsewhere = await member(r.ws, ALICE, ROOM_B);
+    const bobAgain = await member(r.ws, BOB_ID);
+    const elsewhere = await member(r.ws, ALICE_ID, ROOM_B);
     expect(bobAgain.of('presence')[0]?.online).toEqual([ALICE, BOB]);
-    expect(anonymous.of('presence')[0]?.online).toEqual([ALICE, BOB]);
     expect(elsewhere.of('presence')[0]?.online).toEqual([ALICE]);
 
     // Bob still has a connection in the room: nothing changes for the others.
     bob.close();
-    await alice.until(() => r.hub.stats().connections === 4, 'the close');
+    await alice.until(() => r.hub.stats().connections === 3, 'the close');
     await settle();
     expect(alice.of('presence')).toHaveLength(2);
     // With his last one, he goes offline.
     bobAgain.close();
     expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
-    expect((await anonymous.next('presence', 2)).online).toEqual([ALICE]);
     expect(elsewhere.of('presence')).toHaveLength(1);
   });
 
   it('lets a connection unsubscribe: no more events or typing from the room, and it goes offline there', async () => {
     const r = await relay();
-    const alice = await member(r.ws, ALICE);
-    const bob = await member(r.ws, BOB);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
     expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
     bob.send({ type: 'typing', room: ROOM_A, active: true });
     await alice.next('typing');
@@ -419,7 +498,7 @@ describe('typing and presence over a real socket', () => {
     expect(await alice.next('typing', 2)).toMatchObject({ author: BOB, ttl: 0 });
     expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
     const writer = await client(r.ws);
-    writer.send({ type: 'push', events: [event(ROOM_A, 'after Bob left')] });
+    await writer.push([event(ROOM_A, 'after Bob left')]);
     await alice.next('events');
     await settle();
     expect(bob.of('events')).toHaveLength(0);
@@ -435,8 +514,8 @@ describe('typing and presence over a real socket', () => {
 
   it('stops the typing of someone whose connection closes', async () => {
     const r = await relay();
-    const alice = await member(r.ws, ALICE);
-    const bob = await member(r.ws, BOB);
+    const alice = await member(r.ws, ALICE_ID);
+    const bob = await member(r.ws, BOB_ID);
     alice.send({ type: 'typing', room: ROOM_A, active: true });
     await bob.next('typing');
     alice.close();
@@ -458,8 +537,10 @@ describe('typing and presence over a real socket', () => {
       },
     });
     const [a, b] = [hub.attach(socket(0)), hub.attach(socket(1))];
-    a.receive(JSON.stringify({ type: 'hello', protocol: 1, author: ALICE }));
-    b.receive(JSON.stringify({ type: 'hello', protocol: 1, author: BOB }));
+    a.receive(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+    b.receive(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+    a.receive(await authFrame(ALICE_ID, a.challenge));
+    b.receive(await authFrame(BOB_ID, b.challenge));
     for (const c of [a, b])
       c.receive(JSON.stringify({ type: 'subscribe', room: ROOM_A, after: 0 }));
     await vi.waitFor(() => expect(sent[1]!.some((f) => f.includes('"presence"'))).toBe(true));
@@ -474,5 +555,119 @@ describe('typing and presence over a real socket', () => {
     expect(() => a.closed()).not.toThrow();
     expect(hub.stats().connections).toBe(0);
     expect(hub.online(ROOM_A)).toEqual([]);
+  });
+});
+
+describe('room capabilities over a real socket', () => {
+  const ROOM = 'keyed-room' as RoomId;
+
+  function created(key: string): AnyEvent {
+    return { ...event(ROOM), type: 'room.created', payload: { name: 'Plans', key } };
+  }
+
+  /** A relay with a keyed room, its creator live in it and one message in it. */
+  async function keyedRoom() {
+    const r = await relay();
+    const secret = newRoomSecret();
+    const { publicKey } = await roomKey(secret);
+    const creator = await client(r.ws, true, ALICE_ID);
+    await creator.subscribe(ROOM, 0, secret);
+    await creator.next('caught-up');
+    await creator.push([created(publicKey), event(ROOM, 'secret plans')]);
+    expect((await creator.next('ack')).acks.map((a) => a.seq)).toEqual([1, 2]);
+    return { r, secret, creator };
+  }
+
+  it('lets in a connection that proves the secret: catch-up, presence, typing', async () => {
+    const { r, secret, creator } = await keyedRoom();
+    const bob = await client(r.ws, true, BOB_ID);
+    await bob.subscribe(ROOM, 0, secret);
+    await bob.next('presence');
+    expect(bob.events(ROOM).map((e) => e.seq)).toEqual([1, 2]);
+    creator.send({ type: 'typing', room: ROOM, active: true });
+    expect(await bob.next('typing')).toMatchObject({ author: ALICE });
+    await bob.push([event(ROOM, 'count me in')]);
+    expect((await bob.next('ack')).acks[0]?.seq).toBe(3);
+  });
+
+  it('refuses a subscribe without proof, with a proof for another room, or replayed from another connection', async () => {
+    const { r, secret, creator } = await keyedRoom();
+    const key = (await roomKey(secret)).publicKey;
+    const none = await client(r.ws, true, BOB_ID);
+    none.send({ type: 'subscribe', room: ROOM, after: 0 });
+    const otherRoom = await client(r.ws, true, BOB_ID);
+    otherRoom.send({
+      type: 'subscribe',
+      room: ROOM,
+      after: 0,
+      key,
+      proof: await joinProof(secret, otherRoom.challenge, 'another-room' as RoomId),
+    });
+    const wrongSecret = await client(r.ws, true, BOB_ID);
+    await wrongSecret.subscribe(ROOM, 0, newRoomSecret());
+    // Alice's own proof, made for her connection's challenge, copied onto Bob's.
+    const replayer = await client(r.ws, true, BOB_ID);
+    replayer.send({
+      type: 'subscribe',
+      room: ROOM,
+      after: 0,
+      key,
+      proof: await joinProof(secret, creator.challenge, ROOM),
+    });
+    for (const c of [none, otherRoom, wrongSecret, replayer]) {
+      expect(await c.next('error')).toMatchObject({ code: 'room_denied' });
+    }
+    await settle();
+    for (const c of [none, otherRoom, wrongSecret, replayer]) {
+      // Nothing of the room: no events, no catch-up, no presence; the connection goes on.
+      expect(c.of('events')).toEqual([]);
+      expect(c.of('caught-up')).toEqual([]);
+      expect(c.of('presence')).toEqual([]);
+      expect(c.closed).toBeNull();
+    }
+    // And they count for no one's presence.
+    expect(r.hub.online(ROOM)).toEqual([ALICE]);
+  });
+
+  it('refuses pushes into a room not joined, and leaks no typing or presence to outsiders', async () => {
+    const { r, creator } = await keyedRoom();
+    const outsider = await client(r.ws, true, BOB_ID);
+    outsider.send({ type: 'subscribe', room: ROOM, after: 0 });
+    await outsider.next('error');
+    const [sneaked] = await outsider.push([event(ROOM, 'let me in')]);
+    expect(await outsider.next('rejected')).toMatchObject({ id: sneaked!.id, code: 'room_denied' });
+    outsider.send({ type: 'typing', room: ROOM, active: true });
+    expect((await outsider.next('error', 2)).code).toBe('not_subscribed');
+    creator.send({ type: 'typing', room: ROOM, active: true });
+    await creator.push([event(ROOM, 'only for members')]);
+    await creator.next('ack', 2);
+    await settle();
+    expect(outsider.of('typing')).toEqual([]);
+    expect(outsider.of('presence')).toEqual([]);
+    expect(outsider.of('events')).toEqual([]);
+    expect(creator.of('typing')).toEqual([]);
+    expect(await r.log.head(ROOM)).toBe(3);
+  });
+
+  it('takes a new room’s first event only as the room.created of the key its pusher proved', async () => {
+    const r = await relay();
+    const secret = newRoomSecret();
+    const { publicKey } = await roomKey(secret);
+    const early = await client(r.ws, true, BOB_ID);
+    await early.subscribe(ROOM, 0, secret);
+    await early.next('caught-up');
+    // Joined through the link before the room reached the relay: refused, not made open.
+    const [join] = await early.push([{ ...event(ROOM), type: 'member.joined', payload: {} }]);
+    expect(await early.next('rejected')).toMatchObject({ id: join!.id, code: 'room_denied' });
+    const other = (await roomKey(newRoomSecret())).publicKey;
+    await early.push([created(other)]);
+    expect((await early.next('rejected', 2)).code).toBe('room_denied');
+    expect(await r.log.head(ROOM)).toBe(0);
+    await early.push([created(publicKey), event(ROOM, 'now it exists')]);
+    expect((await early.next('ack')).acks.map((a) => a.seq)).toEqual([1, 2]);
+    // From now on the room is keyed: the same name without the secret gets nothing.
+    const late = await client(r.ws, true, ALICE_ID);
+    late.send({ type: 'subscribe', room: ROOM, after: 0 });
+    expect((await late.next('error')).code).toBe('room_denied');
   });
 });

@@ -11,15 +11,19 @@
  * it, as a browser's worker does. It reports what happens as JSON lines (see
  * crash-report.ts) and exits with 0 once every event is written and acknowledged.
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import {
   LIMITS,
+  PROOF_TEXTS,
   PROTOCOL_VERSION,
+  identityFromSecret,
   newEventId,
   parseRelayFrame,
+  signEvent,
+  signText,
   type AnyEvent,
-  type AuthorId,
   type ClientMessage,
   type EventId,
   type RoomId,
@@ -51,7 +55,10 @@ const rooms = values.rooms.split(',') as RoomId[];
 const maxBurst = Number(values['max-burst']);
 const maxPause = Number(values['max-pause']);
 const random = seededRandom(Number(values.seed));
-const author = `crash-${name}`.padEnd(8, '-') as AuthorId;
+// A key of its own per name, kept for the whole run like a browser's.
+const { author, privateKey } = await identityFromSecret(
+  createHash('sha256').update(`crash-${name}`).digest('base64url'),
+);
 
 /** Written and not yet acknowledged, in the order written (a Map keeps insertion order). */
 const outbox = new Map<EventId, AnyEvent>();
@@ -112,8 +119,7 @@ function receive(text: string): void {
     case 'welcome':
       connections += 1;
       report({ t: 'welcome', epoch: frame.epoch, connection: frame.connection, time: frame.time });
-      ready = true;
-      push([...outbox.values()]);
+      authenticate(frame.challenge);
       return;
     case 'ack':
       for (const { id, room, seq, rts } of frame.acks) {
@@ -132,12 +138,25 @@ function receive(text: string): void {
   }
 }
 
-function write(): void {
+/** Answers the challenge; pushes may go out once the answer is on its way. */
+function authenticate(challenge: string): void {
+  const ws = socket;
+  signText(privateKey, PROOF_TEXTS.auth(challenge))
+    .then((proof) => {
+      if (socket !== ws || !ws) return;
+      send(ws, { type: 'auth', author, proof });
+      ready = true;
+      push([...outbox.values()]);
+    })
+    .catch((error: unknown) => report({ t: 'problem', what: `auth: ${String(error)}` }));
+}
+
+async function write(): Promise<void> {
   const count = Math.min(total - written, 1 + Math.floor(random() * maxBurst));
-  const burst: AnyEvent[] = [];
+  const drafts: AnyEvent[] = [];
   for (let i = 0; i < count; i++) {
     written += 1;
-    const event: AnyEvent = {
+    drafts.push({
       id: newEventId(),
       type: 'message.sent',
       v: 1,
@@ -145,13 +164,22 @@ function write(): void {
       author,
       ts: Date.now(),
       payload: { text: `${name} #${written}` },
-    };
+    });
+  }
+  const burst = await Promise.all(drafts.map((draft) => signEvent(draft, privateKey)));
+  for (const event of burst) {
     report({ t: 'event', event });
     outbox.set(event.id, event);
-    burst.push(event);
   }
   push(burst);
-  if (written < total) setTimeout(write, random() * maxPause);
+  if (written < total)
+    setTimeout(
+      () =>
+        void write().catch((error: unknown) =>
+          report({ t: 'problem', what: `write: ${String(error)}` }),
+        ),
+      random() * maxPause,
+    );
   else finishIfDone();
 }
 
@@ -171,4 +199,4 @@ process.stdin.on('end', () => process.exit(3));
 process.stdin.resume();
 
 connect();
-write();
+write().catch((error: unknown) => report({ t: 'problem', what: `write: ${String(error)}` }));

@@ -4,7 +4,7 @@ import { newEventId, type RoomId } from '../ids.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
 import { canonicalJson } from './canonical.ts';
 import {
-  LOBBY_SECRET,
+  identityFromSecret,
   isRoomSecret,
   joinProof,
   newRoomSecret,
@@ -156,9 +156,17 @@ describe('room keys', () => {
     expect(parseRoomToken('nope')).toBeNull();
   });
 
-  it('has a well-formed, public lobby secret', async () => {
-    expect(isRoomSecret(LOBBY_SECRET)).toBe(true);
-    expect((await roomKey(LOBBY_SECRET)).publicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  it('refuses a secret that is not 32 bytes', async () => {
     await expect(roomKey('short')).rejects.toThrow(/32 bytes/);
+    expect(isRoomSecret('A'.repeat(42))).toBe(false);
+  });
+
+  it('serve as identities too: a bot signs with the key its secret makes', async () => {
+    const secret = newRoomSecret();
+    const bot = await identityFromSecret(secret);
+    expect(isKeyAuthor(bot.author)).toBe(true);
+    expect(await verifyEvent(await signEvent(draft(bot.author), bot.privateKey))).toEqual({
+      ok: true,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { RoomId } from '../ids.ts';
+import type { AuthorId, RoomId } from '../ids.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
 import { ED25519, PROOF_TEXTS, signText } from './signing.ts';
 import { randomBytes, subtle, type PlatformKey } from './platform.ts';
@@ -14,12 +14,6 @@ export interface RoomKey {
   /** The verifier: the room's public key, in base64url. */
   publicKey: string;
 }
-
-/**
- * The lobby's secret. Public on purpose: the lobby is the open room everyone starts in,
- * and a well-known key lets it take the same proofs and tokens as any other room.
- */
-export const LOBBY_SECRET = 'a2Fma3ktbG9iYnktaXMtb3Blbi10by1ldmVyeW9uZSE';
 
 /** A fresh room secret, in base64url: what an invite link carries in its fragment. */
 export function newRoomSecret(): string {
@@ -56,6 +50,17 @@ async function deriveRoomKey(secret: string): Promise<RoomKey> {
   const privateKey = await subtle().importKey('pkcs8', pkcs8, ED25519, true, ['sign']);
   const jwk = await subtle().exportKey('jwk', privateKey);
   return { privateKey, publicKey: String(jwk.x) };
+}
+
+/**
+ * An identity kept as a secret rather than as a key in a browser's store: a bot's, a
+ * test's. The seed is the private key, so it must be kept as one.
+ */
+export async function identityFromSecret(
+  secret: string,
+): Promise<{ author: AuthorId; privateKey: PlatformKey }> {
+  const { privateKey, publicKey } = await roomKey(secret);
+  return { author: publicKey as AuthorId, privateKey };
 }
 
 /** Answers a connection's challenge for a room: the `proof` of a `subscribe`. */

@@ -1,6 +1,13 @@
 import { LIMITS } from '../limits.ts';
 import { anyEventSchema } from '../events/envelope.ts';
-import { authorIdSchema, cursorSchema, roomIdSchema, type FromSchema } from '../schema.ts';
+import {
+  authorIdSchema,
+  cursorSchema,
+  keySchema,
+  roomIdSchema,
+  signatureSchema,
+  type FromSchema,
+} from '../schema.ts';
 
 /** First frame on every connection. */
 export const helloSchema = {
@@ -14,15 +21,35 @@ export const helloSchema = {
     /** Free text for the relay's logs, e.g. the app's build. */
     agent: { type: 'string', maxLength: 200 },
     /**
-     * Who this connection speaks for: its author in typing signals and presence. Taken
-     * on trust for now; issue 6 will have the client prove it. Without it the connection
-     * can sync but sends no typing signals and counts for no one's presence.
+     * Ignored since protocol 2, where a connection's author is the key it proves in
+     * `auth`; still accepted so that an older client hears `protocol_mismatch`.
      */
     author: authorIdSchema,
   },
 } as const;
 
-/** Asks for a room's events after `after` (0: from the start), then its live events. */
+/**
+ * The answer to `welcome`'s challenge, before anything else: the author's signature of
+ * `PROOF_TEXTS.auth(challenge)` with its device key, proving that the connection speaks
+ * for `author` (which is that key).
+ */
+export const authSchema = {
+  $id: 'kafky:msg/auth',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'author', 'proof'],
+  properties: {
+    type: { const: 'auth' },
+    author: authorIdSchema,
+    proof: signatureSchema,
+  },
+} as const;
+
+/**
+ * Asks for a room's events after `after` (0: from the start), then its live events. A
+ * keyed room (see docs/security.md) needs `key`, its public key, and `proof`, the room
+ * key's signature of `PROOF_TEXTS.join(challenge, room)`; an open room needs neither.
+ */
 export const subscribeSchema = {
   $id: 'kafky:msg/subscribe',
   type: 'object',
@@ -32,6 +59,8 @@ export const subscribeSchema = {
     type: { const: 'subscribe' },
     room: roomIdSchema,
     after: cursorSchema,
+    key: keySchema,
+    proof: signatureSchema,
   },
 } as const;
 
@@ -83,6 +112,7 @@ export const unsubscribeSchema = {
 
 export const CLIENT_MESSAGE_SCHEMAS = [
   helloSchema,
+  authSchema,
   subscribeSchema,
   unsubscribeSchema,
   pushSchema,
@@ -90,9 +120,10 @@ export const CLIENT_MESSAGE_SCHEMAS = [
 ] as const;
 
 export type Hello = FromSchema<typeof helloSchema>;
+export type Auth = FromSchema<typeof authSchema>;
 export type Subscribe = FromSchema<typeof subscribeSchema>;
 export type Push = FromSchema<typeof pushSchema>;
 export type Typing = FromSchema<typeof typingSchema>;
 export type Unsubscribe = FromSchema<typeof unsubscribeSchema>;
 /** Everything a client may send to the relay. */
-export type ClientMessage = Hello | Subscribe | Unsubscribe | Push | Typing;
+export type ClientMessage = Hello | Auth | Subscribe | Unsubscribe | Push | Typing;

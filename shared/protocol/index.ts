@@ -13,6 +13,8 @@ export const CLOSE_CODES = {
   protocolMismatch: 4000,
   /** No `hello` within the allowed time. */
   helloTimeout: 4001,
+  /** The answer to the relay's challenge did not prove the author's key. */
+  authFailed: 4003,
   /** More unsent bytes queued for the client than the relay allows: it reads too slowly. */
   slowConsumer: 4008,
 } as const;

@@ -16,7 +16,7 @@ export const welcomeSchema = {
   $id: 'kafky:msg/welcome',
   type: 'object',
   additionalProperties: false,
-  required: ['type', 'protocol', 'epoch', 'connection', 'time'],
+  required: ['type', 'protocol', 'epoch', 'connection', 'time', 'challenge'],
   properties: {
     type: { const: 'welcome' },
     protocol: { type: 'integer', minimum: 1 },
@@ -24,6 +24,11 @@ export const welcomeSchema = {
     epoch: { type: 'string', minLength: 1, maxLength: 64 },
     connection: connectionIdSchema,
     time: timeSchema,
+    /**
+     * Fresh random text for this connection: the client signs it in `auth` (with its
+     * device key) and in each keyed room's `subscribe` (with the room's key).
+     */
+    challenge: { type: 'string', minLength: 16, maxLength: 64 },
   },
 } as const;
 

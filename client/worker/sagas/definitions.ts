@@ -36,6 +36,8 @@ export const sendMessage = defineProcess<DeliverData>({
 export interface CreateRoomData extends ProcessData {
   room: RoomId;
   name: string;
+  /** The room's public key, from the secret its invite links carry (docs/security.md). */
+  key?: string;
   /** The creator's display name, set in the room as it opens. */
   displayName: string | null;
 }
@@ -51,8 +53,8 @@ export const createRoom = defineProcess<CreateRoomData>({
   steps: [
     {
       name: 'room',
-      events: ({ room, name, displayName }) => [
-        { room, type: 'room.created', v: 1, payload: { name } },
+      events: ({ room, name, key, displayName }) => [
+        { room, type: 'room.created', v: 1, payload: key ? { name, key } : { name } },
         ...(displayName
           ? [{ room, type: 'profile.name-set', v: 1, payload: { name: displayName } } as const]
           : []),

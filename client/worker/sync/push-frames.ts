@@ -1,13 +1,43 @@
-import { LIMITS } from '../../../shared/index.ts';
+import { LIMITS, signEvent } from '../../../shared/index.ts';
 import type { StoredEvent } from '../db.ts';
+import type { DeviceIdentity } from '../identity.ts';
+import type { Delivery } from './sync-client.ts';
 
 /** Leave room in a frame for the envelope of the `push` message. */
 const PUSH_BYTES_MAX = LIMITS.frameBytesMax - 1024;
 
 /** The event as its author wrote it, without what the local store adds. */
 export function wireEvent(event: StoredEvent) {
-  const { id, type, v, room, author, ts, payload } = event;
-  return { id, type, v, room, author, ts, payload };
+  const { id, type, v, room, author, ts, payload, sig } = event;
+  return { id, type, v, room, author, ts, payload, ...(sig === undefined ? {} : { sig }) };
+}
+
+/**
+ * Signs own events as they leave, outside any transaction (Web Crypto is asynchronous).
+ * They are signed here rather than when written because a draft may still be rewritten
+ * until it is claimed for a push; Ed25519 is deterministic, so pushing an event again
+ * signs it the same. An event stored under another author (this browser's id from before
+ * signing) cannot be signed by this key: it is refused here, as the relay would.
+ */
+export async function signForPush(
+  events: readonly StoredEvent[],
+  identity: DeviceIdentity | undefined,
+  delivery: Pick<Delivery, 'refused'>,
+): Promise<{ event: StoredEvent; wire: ReturnType<typeof wireEvent> }[]> {
+  if (!identity) return events.map((event) => ({ event, wire: wireEvent(event) }));
+  const signed = [];
+  for (const event of events) {
+    if (event.author !== identity.author) {
+      await delivery.refused(
+        event.id,
+        'wrong_author',
+        'written under this browser’s id from before events were signed; it cannot be signed now',
+      );
+      continue;
+    }
+    signed.push({ event, wire: await signEvent(wireEvent(event), identity.privateKey) });
+  }
+  return signed;
 }
 
 /** Splits events into push frames that respect the relay's batch and frame limits. */

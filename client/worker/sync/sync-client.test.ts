@@ -1,5 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION, type ClientMessage, type RelayMessage } from '../../../shared/index.ts';
+import {
+  PROOF_TEXTS,
+  PROTOCOL_VERSION,
+  generateIdentity,
+  identityFromSecret,
+  signEvent,
+  verifyEvent,
+  verifyText,
+  type ClientMessage,
+  type RelayMessage,
+  type SequencedEvent,
+  type Welcome,
+} from '../../../shared/index.ts';
 import type { BusEvent } from '../../api.ts';
 import { ActivityState } from '../activity.ts';
 import { EventBus } from '../bus.ts';
@@ -61,12 +73,20 @@ class FakeClock implements Clock {
 
 const OTHER_ROOM = 'other-room' as RoomId;
 
-const WELCOME: RelayMessage = {
+/** Someone else in the room, whose events come signed as the relay passes them on. */
+const PEER = await identityFromSecret('cGVlci1zZWNyZXQtZm9yLXN5bmMtY2xpZW50LXRlc3Q');
+
+async function fromPeer(event: SequencedEvent): Promise<SequencedEvent> {
+  return signEvent({ ...event, author: PEER.author }, PEER.privateKey);
+}
+
+const WELCOME: Welcome = {
   type: 'welcome',
   protocol: PROTOCOL_VERSION,
   epoch: 'epoch-1',
   connection: 'c1' as never,
   time: 1,
+  challenge: 'challenge-0123456789',
 };
 
 async function setup(overrides: Partial<SyncOptions> = {}) {
@@ -206,7 +226,7 @@ describe('SyncClient', () => {
     sync.start();
     sockets[0]!.open();
     sockets[0]!.receive(WELCOME);
-    const peer = sequenced(messageEvent('from bob', BOB), 1);
+    const peer = await fromPeer(sequenced(messageEvent('from bob', BOB), 1));
     sockets[0]!.receive({ type: 'events', room: ROOM, events: [peer] });
     await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([peer.id]));
     expect((await db.messages.get(peer.id))?.text).toBe('from bob');
@@ -218,11 +238,10 @@ describe('SyncClient', () => {
     sync.start();
     sockets[0]!.open();
     sockets[0]!.receive(WELCOME);
-    const poll = sequenced(
-      { ...messageEvent('?', BOB), type: 'poll.created', payload: {} } as never,
-      1,
+    const poll = await fromPeer(
+      sequenced({ ...messageEvent('?', BOB), type: 'poll.created', payload: {} } as never, 1),
     );
-    const after = sequenced(messageEvent('after the poll', BOB), 2);
+    const after = await fromPeer(sequenced(messageEvent('after the poll', BOB), 2));
     sockets[0]!.receive({ type: 'events', room: ROOM, events: [poll, after] });
     await vi.waitFor(() => expect(kafked.map((e) => e.id)).toEqual([poll.id, after.id]));
     expect(await db.events.where('id').equals(poll.id).count()).toBe(1);
@@ -239,7 +258,7 @@ describe('SyncClient', () => {
     sockets[0]!.receive({
       type: 'events',
       room: ROOM,
-      events: [sequenced(messageEvent('3', BOB), 3)],
+      events: [await fromPeer(sequenced(messageEvent('3', BOB), 3))],
     });
     await vi.waitFor(() => expect(sockets[0]!.ofType('subscribe')).toHaveLength(2));
     expect(sockets[0]!.ofType('subscribe')[1]).toEqual({ type: 'subscribe', room: ROOM, after: 0 });
@@ -305,7 +324,7 @@ describe('SyncClient', () => {
     sockets[0]!.open();
     sockets[0]!.onmessage?.({ data: '{not json' });
     sockets[0]!.receive(WELCOME);
-    const peer = sequenced(messageEvent('still here', BOB), 1);
+    const peer = await fromPeer(sequenced(messageEvent('still here', BOB), 1));
     sockets[0]!.receive({ type: 'events', room: ROOM, events: [peer] });
     await vi.waitFor(() => expect(kafked).toHaveLength(1));
     expect(warnings.length).toBeGreaterThan(0);
@@ -326,14 +345,40 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
-  it('names its author in hello, and sends typing only for rooms subscribed on a live socket', async () => {
+  it('answers the challenge with its key first of all, and signs each event it pushes', async () => {
+    const { keys, author } = await generateIdentity();
+    const identity = { author, privateKey: keys.privateKey as CryptoKey };
+    const { sync, sockets, store, db } = await setup({ identity });
+    const own = messageEvent('signed', author);
+    const before = messageEvent('from this browser’s id before signing', ALICE);
+    await store.appendLocal(before);
+    await store.appendLocal(own);
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    const [hello, auth] = sockets[0]!.sent;
+    expect(hello).toEqual({ type: 'hello', protocol: PROTOCOL_VERSION, agent: 'kafky' });
+    expect(auth).toMatchObject({ type: 'auth', author });
+    const proof = (auth as { proof: string }).proof;
+    expect(await verifyText(author, PROOF_TEXTS.auth(WELCOME.challenge), proof)).toBe(true);
+    const [pushed] = sockets[0]!.ofType('push')[0]!.events;
+    expect(sockets[0]!.ofType('push')[0]!.events).toHaveLength(1);
+    expect(pushed).toMatchObject({ id: own.id, sig: expect.any(String) as string });
+    expect(await verifyEvent(pushed!)).toEqual({ ok: true });
+    // The old id's event cannot be signed by this key: refused here, never sent.
+    await vi.waitFor(async () => expect((await db.messages.get(before.id))?.state).toBe('failed'));
+    sync.stop();
+  });
+
+  it('sends typing only for rooms subscribed on a live socket', async () => {
     const activity = new ActivityState();
-    const { sync, sockets } = await setup({ author: ALICE, activity });
+    const { sync, sockets } = await setup({ activity });
     sync.sendTyping(ROOM, true);
     sync.start();
     sockets[0]!.open();
     expect(sockets[0]!.sent).toEqual([
-      { type: 'hello', protocol: PROTOCOL_VERSION, agent: 'kafky', author: ALICE },
+      { type: 'hello', protocol: PROTOCOL_VERSION, agent: 'kafky' },
     ]);
     sync.sendTyping(ROOM, true);
     sockets[0]!.receive(WELCOME);
@@ -350,7 +395,7 @@ describe('SyncClient', () => {
 
   it('keeps typing and presence signals in memory, and forgets them when the socket drops', async () => {
     const activity = new ActivityState();
-    const { sync, sockets, store } = await setup({ author: ALICE, activity });
+    const { sync, sockets, store } = await setup({ activity });
     const before = await store.rooms();
     sync.start();
     sockets[0]!.open();
@@ -374,7 +419,7 @@ describe('SyncClient', () => {
 
   it('ignores signals still queued from a socket that has dropped', async () => {
     const activity = new ActivityState();
-    const { sync, sockets } = await setup({ author: ALICE, activity });
+    const { sync, sockets } = await setup({ activity });
     sync.start();
     sockets[0]!.open();
     // The welcome takes a few store reads: the presence behind it waits its turn.

@@ -1,22 +1,28 @@
 import {
+  PROOF_TEXTS,
   PROTOCOL_VERSION,
+  joinProof,
   parseRelayFrame,
+  roomKey,
+  signText,
   type Ack,
-  type AuthorId,
   type ClientMessage,
   type ErrorCode,
   type EventId,
   type RelayMessage,
   type RoomId,
+  type Subscribe,
 } from '../../../shared/index.ts';
 import type { ConnectionStatus } from '../../api.ts';
 import type { ActivityState } from '../activity.ts';
 import type { EventBus } from '../bus.ts';
-import type { StoredEvent } from '../db.ts';
+import type { RoomState, StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
+import type { DeviceIdentity } from '../identity.ts';
 import type { RelayHeads } from '../inspector/relay-heads.ts';
 import { Backoff } from './backoff.ts';
-import { batches, wireEvent } from './push-frames.ts';
+import { batches, signForPush } from './push-frames.ts';
+import { checkSignatures } from './signatures.ts';
 import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
 
 export type { Clock } from './in-flight.ts';
@@ -53,8 +59,12 @@ export interface SyncOptions {
   bus: EventBus;
   createSocket: (url: string) => SocketLike;
   agent?: string;
-  /** Who this browser writes as: named in hello, for typing signals and presence. */
-  author?: AuthorId;
+  /**
+   * Who this browser writes as: it answers the relay's challenge with this key, and signs
+   * each event with it as it leaves (see `signForPush`). Without one (some tests), it
+   * neither authenticates nor signs, and a real relay lets it do nothing.
+   */
+  identity?: DeviceIdentity;
   /** Where the relay's typing and presence signals go; they are ignored without one. */
   activity?: ActivityState;
   /** Where the relay's head of each room goes, for the inspector. */
@@ -94,6 +104,13 @@ export class SyncClient {
   private readonly inFlight: InFlight;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
+  /**
+   * Rooms this socket has proved (subscribed, even if since left): the only ones it
+   * pushes to, as the relay takes no event for a keyed room before its proof.
+   */
+  private readonly proven = new Set<RoomId>();
+  /** The relay's challenge on this socket, signed in `auth` and in each room's proof. */
+  private challenge = '';
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -151,7 +168,9 @@ export class SyncClient {
     this.frames = this.frames
       .then(async () => {
         const state = (await this.options.store.rooms()).find((r) => r.room === room);
-        this.send({ type: 'subscribe', room, after: state?.cursor ?? 0 });
+        this.send(await this.subscribeFrame(state ?? { room, cursor: 0 }));
+        // Its events waited for the subscribe: the relay takes none before it.
+        await this.flush();
       })
       .catch((error: unknown) => this.log.error('kafky: could not follow a room', error));
   }
@@ -229,6 +248,8 @@ export class SyncClient {
     const { store } = this.options;
     const queues: StoredEvent[][][] = [];
     for (const room of await store.outboxRooms()) {
+      // Not yet proved on this socket: it is pushed once its subscribe has gone out.
+      if (!this.proven.has(room)) continue;
       const inFlight = this.inFlight.inRoom(room);
       const roomWindow = this.windowPerRoom - inFlight;
       if (roomWindow <= 0) continue;
@@ -244,9 +265,16 @@ export class SyncClient {
         // As they are now: a draft edited or deleted since it was read goes out so, or not at all.
         const claimed = await store.claimForPush(batch.map((e) => e.id));
         if (!this.welcomed || claimed.length === 0) continue;
+        const signed = await signForPush(claimed, this.options.identity, this.delivery);
+        if (signed.length === 0) continue;
+        const fresh = signed.filter(({ event, wire }) => wire.sig && event.sig !== wire.sig);
+        if (fresh.length) {
+          await store.recordSignatures(fresh.map((e) => ({ pos: e.event.pos, sig: e.wire.sig! })));
+        }
+        if (!this.welcomed) continue;
         // In flight only if written: an event marked so is not pushed again on this socket.
-        if (!this.send({ type: 'push', events: claimed.map(wireEvent) })) return;
-        this.inFlight.add(claimed);
+        if (!this.send({ type: 'push', events: signed.map((e) => e.wire) })) return;
+        this.inFlight.add(signed.map((e) => e.event));
       }
     }
   }
@@ -280,7 +308,6 @@ export class SyncClient {
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         agent: this.options.agent ?? 'kafky',
-        ...(this.options.author ? { author: this.options.author } : {}),
       });
       this.helloTimer = setTimeout(
         () => socket.close(4001, 'no welcome'),
@@ -316,6 +343,7 @@ export class SyncClient {
     this.welcomed = false;
     this.inFlight.clear();
     this.subscribed.clear();
+    this.proven.clear();
     // Who types and who is online was only true while the relay kept saying so.
     this.options.activity?.clear();
     this.setStatus('offline');
@@ -346,12 +374,20 @@ export class SyncClient {
         clearTimeout(this.helloTimer);
         await this.checkEpoch(message.epoch);
         const rooms = await store.rooms();
+        const { identity } = this.options;
+        const proof = identity
+          ? await signText(identity.privateKey, PROOF_TEXTS.auth(message.challenge))
+          : null;
+        this.challenge = message.challenge;
+        const subscribes = await Promise.all(
+          rooms.filter((r) => !r.left).map((r) => this.subscribeFrame(r)),
+        );
         // The socket may have dropped while the store was busy (an epoch change rebuilds
         // every read model): then this welcome is void, and the next one starts over.
         if (from !== this.socket) return;
-        for (const { room, cursor, left } of rooms) {
-          if (!left) this.send({ type: 'subscribe', room, after: cursor });
-        }
+        // First of all: the relay takes nothing else before it.
+        if (identity && proof) this.send({ type: 'auth', author: identity.author, proof });
+        for (const subscribe of subscribes) this.send(subscribe);
         this.welcomed = true;
         this.backoff.reset();
         this.setStatus('online');
@@ -359,7 +395,12 @@ export class SyncClient {
         return;
       }
       case 'events': {
-        const applied = await store.applyRemote(message.room, message.events);
+        // Checked before the store's transaction: Web Crypto is asynchronous.
+        const { valid, refused } = await checkSignatures(message.events);
+        for (const { event, reason } of refused) {
+          this.log.warn(`kafky: refused event ${event.id} from the relay: ${reason}`);
+        }
+        const applied = await store.applyRemote(message.room, valid, refused);
         bus.emit('eager', applied.added);
         bus.emit('kafked', [...applied.added, ...applied.confirmed]);
         await this.resubscribeOnGap(message.room, message.events.at(-1)?.seq ?? 0);
@@ -423,15 +464,35 @@ export class SyncClient {
     const state = (await this.options.store.rooms()).find((r) => r.room === room);
     if (state && state.cursor < lastSeq) {
       this.log.warn(`kafky: gap in room ${room} after ${state.cursor}; catching up`);
-      this.send({ type: 'subscribe', room, after: state.cursor });
+      this.send(await this.subscribeFrame(state));
     }
+  }
+
+  /**
+   * A subscribe from the room's cursor, proving its secret against this connection's
+   * challenge if it has one (a keyed room); an open room needs no proof.
+   */
+  private async subscribeFrame({
+    room,
+    cursor,
+    secret,
+  }: Pick<RoomState, 'room' | 'cursor' | 'secret'>): Promise<Subscribe> {
+    if (!secret) return { type: 'subscribe', room, after: cursor };
+    const [{ publicKey }, proof] = await Promise.all([
+      roomKey(secret),
+      joinProof(secret, this.challenge, room),
+    ]);
+    return { type: 'subscribe', room, after: cursor, key: publicKey, proof };
   }
 
   /** Writes a frame to the open socket; false (and nothing written) when there is none. */
   private send(message: ClientMessage): boolean {
     if (this.socket?.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(message));
-    if (message.type === 'subscribe') this.subscribed.add(message.room);
+    if (message.type === 'subscribe') {
+      this.subscribed.add(message.room);
+      this.proven.add(message.room);
+    }
     return true;
   }
 
