@@ -10,7 +10,7 @@ import type { Context } from '../config.ts';
 import { TARGETS, type Recorder } from '../lib/figures.ts';
 import { WorkerProcess } from '../lib/procs.ts';
 import { seedLog, startRelay } from '../lib/relay.ts';
-import { history } from '../lib/wire.ts';
+import { history, signHistory } from '../lib/wire.ts';
 import { total } from './client-store.ts';
 
 const SECTION = '3. Catch-up (client core in Node + fake-indexeddb)';
@@ -29,7 +29,7 @@ export async function catchUp(rec: Recorder, { sizes, profile }: Context): Promi
   const largest = Math.max(...sizes.catchUp.sizes);
   for (let run = 0; run < sizes.runs; run++) {
     for (const n of sizes.catchUp.sizes) {
-      const events = history(DEFAULT_ROOM, n);
+      const events = await signHistory(history(DEFAULT_ROOM, n));
       const relay = await startRelay({
         seed: (db) => seedLog(db, events),
         ...(profile

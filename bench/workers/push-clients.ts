@@ -7,7 +7,7 @@ import type { RelayMessage, RoomId } from '../../shared/index.ts';
 import { serve } from '../lib/procs.ts';
 import { monoMs } from '../lib/stats.ts';
 import type { WireClient } from '../lib/wire.ts';
-import { authorId, chatEvent, connectMany, history, pushAll, roomId } from '../lib/wire.ts';
+import { chatEvent, connectMany, history, pushAll, roomId, signHistory } from '../lib/wire.ts';
 
 let clients: WireClient[] = [];
 let offset = 0;
@@ -41,7 +41,7 @@ async function run({ warmupMs, durationMs, window, batch }: RunArgs) {
 
   const loops = clients.map((client, i) => {
     const room = roomId((offset + i) % roomCount);
-    const author = authorId(offset + i);
+    const author = client.author;
     const sentAt = new Map<string, number>();
     const push = () => {
       const events = Array.from({ length: batch }, () =>
@@ -101,8 +101,9 @@ function close() {
 async function stream(args: { url: string; room: RoomId; count: number; lastText?: string }) {
   const events = history(args.room, args.count);
   if (args.lastText) events.at(-1)!.payload.text = args.lastText;
+  const signed = await signHistory(events);
   const start = monoMs();
-  await pushAll(args.url, events);
+  await pushAll(args.url, signed);
   return (monoMs() - start) / 1000;
 }
 

@@ -7,7 +7,7 @@
 import type { RelayMessage, RoomId } from '../../shared/index.ts';
 import { serve } from '../lib/procs.ts';
 import { monoMs } from '../lib/stats.ts';
-import { WireClient, authorId, chatEvent, connectMany } from '../lib/wire.ts';
+import { WireClient, chatEvent, connectMany } from '../lib/wire.ts';
 
 let subscribers: WireClient[] = [];
 let latencies: number[] = [];
@@ -50,7 +50,7 @@ async function publish(args: { url: string; room: RoomId; messages: number; inte
   publisher.onMessage = (message) => {
     if (message.type === 'ack') acked += message.acks.length;
   };
-  const author = authorId(99_999);
+  const author = publisher.author;
   for (let i = 0; i < args.messages; i++) {
     const event = chatEvent(args.room, author, `fan-out t=${monoMs().toFixed(3)} #${i}`);
     publisher.send({ type: 'push', events: [event] });

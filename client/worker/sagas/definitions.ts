@@ -61,8 +61,8 @@ export const createRoom = defineProcess<CreateRoomData>({
       ],
     },
     { name: 'join', events: ({ room }) => [{ room, type: 'member.joined', v: 1, payload: {} }] },
-    // The invite link is the room's id for now. Issue 6 makes it a capability secret the
-    // relay registers: then this step writes that event and waits for its ack like the others.
+    // The invite needs no event: the room's secret stays in this browser (its link) and
+    // the relay learns the room's key from room.created. Kept so stored processes resume.
     { name: 'invite', events: () => [] },
   ],
   onRefused: 'report',
