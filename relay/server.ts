@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createApp } from './app.ts';
 import type { RelayConfig } from './config.ts';
-import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { ThreadedEventLog } from './log/threaded-event-log.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './ops/limits.ts';
 import { createLogger } from './ops/logger.ts';
 import { RelayMetrics } from './ops/metrics.ts';
@@ -18,7 +18,7 @@ export interface RunningRelay {
   url: string;
   port: number;
   hub: Hub;
-  log: SqliteEventLog;
+  log: ThreadedEventLog;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,18 @@ export async function startRelay(
   options: { logger?: RelayLogger; helloTimeoutMs?: number } = {},
 ): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const log = new SqliteEventLog(config.dbFile, { onRebuild: rebuildReporter(logger) });
+  // Set once listening: what a failure of the log closes.
+  const started: { relay?: RunningRelay } = {};
+  // Appends (and their fsync) on a thread of their own; reads and queries stay on this one.
+  const log = await ThreadedEventLog.open(config.dbFile, {
+    onRebuild: rebuildReporter(logger),
+    onFailure: (error) => {
+      // Nothing can be stored any more: close and exit with an error, for a supervisor to restart.
+      logger.error('relay: the log failed, closing', { error: error.message });
+      process.exitCode = 1;
+      void started.relay?.close();
+    },
+  });
   const limits: RelayLimits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
     limits[key] = config[key] ?? DEFAULT_LIMITS[key];
@@ -59,7 +70,7 @@ export async function startRelay(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
-  return {
+  started.relay = {
     url: `http://${host}:${port}`,
     port,
     hub,
@@ -82,6 +93,7 @@ export async function startRelay(
       return closing;
     },
   };
+  return started.relay;
 }
 
 /** Waits for clients to complete the closing handshake, then cuts off those that have not. */

@@ -11,12 +11,13 @@ import {
 import { ReadModel, type Appended, type RebuildOptions } from '../read/read-model.ts';
 import {
   randomId,
-  storedSize,
   type AppendResult,
   type EventLog,
   type IdempotencyKeys,
   type ReadLimits,
 } from './event-log.ts';
+import { LogReader } from './log-reader.ts';
+import { storageError } from './storage-error.ts';
 
 /**
  * 2: idempotency keys, and the read side (whose own version is READ_VERSION). An older
@@ -50,12 +51,6 @@ const SCHEMA = `
   ) STRICT, WITHOUT ROWID;
 `;
 
-interface Row {
-  seq: number;
-  rts: number;
-  body: string;
-}
-
 type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: Database.Database) {
@@ -63,14 +58,11 @@ function prepare(db: Database.Database) {
     byId: db.prepare<[string], { room: RoomId; seq: number; rts: number }>(
       'SELECT room, seq, rts FROM events WHERE id = ?',
     ),
-    head: db.prepare<[string], { head: number | null }>(
-      'SELECT max(seq) AS head FROM events WHERE room = ?',
-    ),
+    // A known id stores nothing (no change): the UNIQUE index is the duplicate check, so a
+    // new event, the common case, costs no lookup of its own.
     insert: db.prepare<[string, number, string, string, number, string, number, number, string]>(
-      'INSERT INTO events (room, seq, id, type, v, author, ts, rts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    range: db.prepare<[string, number, number], Row>(
-      'SELECT seq, rts, body FROM events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?',
+      `INSERT INTO events (room, seq, id, type, v, author, ts, rts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
     ),
     byKey: db.prepare<[string], { event: EventId }>(
       'SELECT event FROM idempotency_keys WHERE key = ?',
@@ -100,8 +92,19 @@ export class SqliteEventLog implements EventLog {
   /** Whether opening rebuilt the read side (it was missing or of another version). */
   readonly rebuiltOnOpen: boolean;
   private readonly statements: Statements;
+  private readonly reader: LogReader;
+  /**
+   * Each room's head as of the last commit. This log is its file's only writer (the relay
+   * opens it once), so a room's head is read from the file once, then kept.
+   */
+  private readonly heads = new Map<RoomId, number>();
   private readonly appendTx: Database.Transaction<
-    (events: readonly AnyEvent[], now: number, keys?: IdempotencyKeys) => AppendResult[]
+    (
+      events: readonly AnyEvent[],
+      now: number,
+      keys: IdempotencyKeys | undefined,
+      heads: Map<RoomId, number>,
+    ) => AppendResult[]
   >;
 
   constructor(
@@ -121,6 +124,7 @@ export class SqliteEventLog implements EventLog {
       this.db.pragma('busy_timeout = 5000');
       this.db.exec(SCHEMA);
       this.statements = prepare(this.db);
+      this.reader = new LogReader(this.db);
       this.epoch = this.initMeta();
       this.readModel = new ReadModel(this.db);
       this.rebuiltOnOpen = !this.readModel.current;
@@ -129,20 +133,27 @@ export class SqliteEventLog implements EventLog {
       this.db.close();
       throw storageError(error, `could not open ${file}`);
     }
-    this.appendTx = this.db.transaction((events, now, keys) => {
-      // Heads of the rooms this transaction touched, so each room costs one max() query.
-      const heads = new Map<RoomId, number>();
+    this.appendTx = this.db.transaction((events, now, keys, heads) => {
       const fresh: Appended[] = [];
       const results = events.map((event): AppendResult => {
         const key = keys?.get(event.id);
         const keyed = key === undefined ? undefined : this.statements.byKey.get(key)?.event;
-        const knownId = keyed ?? event.id;
-        const known = this.statements.byId.get(knownId);
-        if (known) return { id: knownId, ...known, duplicate: true };
-        const seq = (heads.get(event.room) ?? this.headSync(event.room)) + 1;
-        heads.set(event.room, seq);
+        if (keyed !== undefined) return this.original(keyed);
         const { id, type, v, room, author, ts } = event;
-        this.statements.insert.run(room, seq, id, type, v, author, ts, now, JSON.stringify(event));
+        const seq = (heads.get(room) ?? this.heads.get(room) ?? this.reader.headNow(room)) + 1;
+        const { changes } = this.statements.insert.run(
+          room,
+          seq,
+          id,
+          type,
+          v,
+          author,
+          ts,
+          now,
+          JSON.stringify(event),
+        );
+        if (changes === 0) return this.original(id);
+        heads.set(room, seq);
         if (key !== undefined) this.statements.putKey.run(key, id);
         fresh.push({ event, seq, rts: now });
         return { id, room, seq, rts: now, duplicate: false };
@@ -158,36 +169,34 @@ export class SqliteEventLog implements EventLog {
     keys?: IdempotencyKeys,
   ): Promise<AppendResult[]> {
     try {
-      // IMMEDIATE takes the write lock up front, so the duplicate checks and the inserts
-      // see one consistent log.
-      return Promise.resolve(this.appendTx.immediate(events, now, keys));
+      return Promise.resolve(this.appendNow(events, now, keys));
     } catch (error) {
       return Promise.reject(storageError(error, 'could not store events'));
     }
   }
 
-  read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]> {
+  /** `append`, synchronously: returns once the transaction is on disk; throws KafkyError. */
+  appendNow(events: readonly AnyEvent[], now: number, keys?: IdempotencyKeys): AppendResult[] {
+    // The heads this transaction moves, kept apart until it commits: a failed one moved none.
+    const moved = new Map<RoomId, number>();
+    let results: AppendResult[];
     try {
-      const page: SequencedEvent[] = [];
-      let bytes = 0;
-      for (const row of this.statements.range.iterate(room, after, limits.maxEvents)) {
-        bytes += storedSize(row.body);
-        // Leaving the loop early ends the statement's iterator, so it can run again.
-        if (page.length > 0 && bytes > limits.maxBytes) break;
-        page.push({ ...(JSON.parse(row.body) as AnyEvent), seq: row.seq, rts: row.rts });
-      }
-      return Promise.resolve(page);
+      // IMMEDIATE takes the write lock up front, so the duplicate checks and the inserts
+      // see one consistent log.
+      results = this.appendTx.immediate(events, now, keys, moved);
     } catch (error) {
-      return Promise.reject(storageError(error, 'could not read events'));
+      throw storageError(error, 'could not store events');
     }
+    for (const [room, head] of moved) this.heads.set(room, head);
+    return results;
+  }
+
+  read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]> {
+    return this.reader.read(room, after, limits);
   }
 
   head(room: RoomId): Promise<number> {
-    try {
-      return Promise.resolve(this.headSync(room));
-    } catch (error) {
-      return Promise.reject(storageError(error, 'could not read the head'));
-    }
+    return this.reader.head(room);
   }
 
   close(): Promise<void> {
@@ -210,8 +219,11 @@ export class SqliteEventLog implements EventLog {
     return this.db;
   }
 
-  private headSync(room: RoomId): number {
-    return this.statements.head.get(room)?.head ?? 0;
+  /** The place of an event the log holds already, as a duplicate's result. */
+  private original(id: EventId): AppendResult {
+    const known = this.statements.byId.get(id);
+    if (!known) throw new Error(`event ${id} is neither new nor stored`);
+    return { id, ...known, duplicate: true };
   }
 
   private initMeta(): string {
@@ -235,19 +247,4 @@ export class SqliteEventLog implements EventLog {
       })
       .immediate();
   }
-}
-
-/** Codes (SQLite's and the OS's) that mean "no room left", as opposed to any other failure. */
-const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC']);
-
-function storageError(error: unknown, what: string): KafkyError {
-  if (error instanceof KafkyError) return error;
-  const code = (error as { code?: unknown }).code;
-  const full = typeof code === 'string' && FULL_CODES.has(code);
-  const message = error instanceof Error ? error.message : String(error);
-  return new KafkyError(
-    full ? 'storage_full' : 'storage_failed',
-    full ? `the relay's disk is full: ${what}: ${message}` : `${what}: ${message}`,
-    { cause: error },
-  );
 }

@@ -1,0 +1,27 @@
+import type { AnyEvent, ErrorCode } from '../../shared/index.ts';
+import type { AppendResult, IdempotencyKeys } from './event-log.ts';
+
+/** What the writer thread is started with. */
+export interface WriterOptions {
+  file: string;
+}
+
+/** A KafkyError as it crosses threads (a clone keeps neither its class nor its code). */
+export interface WriterError {
+  code: ErrorCode;
+  message: string;
+  /** SQLite's or the OS's code for the underlying failure, e.g. SQLITE_FULL. */
+  causeCode?: string;
+  causeMessage?: string;
+}
+
+export type ToWriter =
+  | { type: 'append'; id: number; events: readonly AnyEvent[]; now: number; keys?: IdempotencyKeys }
+  | { type: 'close' };
+
+export type FromWriter =
+  | { type: 'ready'; epoch: string; rebuiltOnOpen: boolean }
+  | { type: 'failed'; error: WriterError }
+  | { type: 'rebuilding'; done: number; total: number }
+  | { type: 'appended'; id: number; results: AppendResult[] }
+  | { type: 'append-failed'; id: number; error: WriterError };
