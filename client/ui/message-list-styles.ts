@@ -48,10 +48,11 @@ export const messageListStyles = [
     /*
      * A window holds up to 400 messages, of which a screenful shows: the browser skips
      * laying out and painting the rest (keeping their last size, or a guess), so adding
-     * a message or following the end costs a screenful, not the whole window. Not while
-     * hovered or focused, since containment would clip a reaction's tooltip.
+     * a message or following the end costs a screenful, not the whole window. Always,
+     * not only when idle: switching it on hover would move the list under the pointer.
+     * (It clips paint to the item: the reaction tooltip stays inside it.)
      */
-    li:not(:hover):not(:focus-within) {
+    li {
       content-visibility: auto;
       contain-intrinsic-size: auto 3.5rem;
     }
