@@ -24,29 +24,68 @@ describe('Committer', () => {
     expect(results.flat().every((r) => r.rts === 99)).toBe(true);
   });
 
-  it('gathers what arrives during a slow commit into the next one', async () => {
+  it('holds two commits at a time and gathers what arrives meanwhile into the next one', async () => {
     const log = new MemoryEventLog();
     const batches: number[] = [];
-    let release: () => void = () => {};
+    const releases: (() => void)[] = [];
     const original = log.append.bind(log);
     vi.spyOn(log, 'append').mockImplementation(async (events, now) => {
       batches.push(events.length);
-      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      await new Promise<void>((resolve) => releases.push(resolve));
       return original(events, now);
     });
     const committer = new Committer(log);
     const first = committer.submit([event()]);
     await vi.waitFor(() => expect(batches).toEqual([1]));
-    // These arrive over several ticks, all while the first commit is still being written.
+    const second = committer.submit([event()]);
+    await vi.waitFor(() => expect(batches).toEqual([1, 1]));
+    // These arrive over several ticks, all while both commits are still being written.
     const later: Promise<AppendResult[]>[] = [];
     for (let i = 0; i < 5; i++) {
       later.push(committer.submit([event()]));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    release();
-    const results = await Promise.all([first, ...later]);
-    expect(batches).toEqual([1, 5]);
-    expect(results.map((r) => r[0]?.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(batches).toEqual([1, 1]);
+    releases.shift()!();
+    await vi.waitFor(() => expect(batches).toEqual([1, 1, 5]));
+    while (releases.length > 0) releases.shift()!();
+    await vi.waitFor(() => expect(releases).toHaveLength(0));
+    const results = await Promise.all([first, second, ...later]);
+    expect(results.map((r) => r[0]?.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('settles batches in order even when the log answers out of order', async () => {
+    const log = new MemoryEventLog();
+    const releases: (() => void)[] = [];
+    const original = log.append.bind(log);
+    vi.spyOn(log, 'append').mockImplementation(async (events, now) => {
+      const results = await original(events, now);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return results;
+    });
+    const committer = new Committer(log);
+    const order: number[] = [];
+    const first = committer.submit([event()]).then(() => order.push(1));
+    await vi.waitFor(() => expect(releases).toHaveLength(1));
+    const second = committer.submit([event()]).then(() => order.push(2));
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    releases[1]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    releases[0]!();
+    await Promise.all([first, second]);
+    expect(order).toEqual([1, 2]);
+  });
+
+  it('reports each commit to the metrics hook: its events and a duration', async () => {
+    const commits: [number, number][] = [];
+    const committer = new Committer(new MemoryEventLog(), Date.now, (events, seconds) =>
+      commits.push([events, seconds]),
+    );
+    await Promise.all([committer.submit([event(), event()]), committer.submit([event()])]);
+    expect(commits).toHaveLength(1);
+    expect(commits[0]![0]).toBe(3);
+    expect(commits[0]![1]).toBeGreaterThanOrEqual(0);
   });
 
   it('resolves submissions in the order they were made', async () => {
