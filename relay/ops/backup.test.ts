@@ -77,7 +77,7 @@ describe('backup', () => {
     );
     writer.close();
     reader.close();
-  });
+  }, 30_000);
 
   it('says so, and exits non-zero, when there is no database to copy', async () => {
     const missing = join(REPO_ROOT, 'no-such-dir', 'kafky.sqlite');
@@ -85,5 +85,5 @@ describe('backup', () => {
       stderr: expect.stringMatching(/there is no database at .*no-such-dir/) as unknown,
     });
     expect(existsSync(join(REPO_ROOT, 'never.sqlite'))).toBe(false);
-  });
+  }, 30_000);
 });

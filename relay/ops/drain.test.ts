@@ -62,5 +62,5 @@ describe('SIGTERM', () => {
     expect(new Set(after.ids)).toEqual(new Set(sent.map((e) => e.id)));
     expect(after.seqs.get(ROOM_A)).toEqual(Array.from({ length: sent.length }, (_, i) => i + 1));
     again.close();
-  });
+  }, 30_000);
 });

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { AnyEvent, RoomId } from '../../shared/index.ts';
+import * as testClient from '../sync/test-client.ts';
 import { TestClient } from '../sync/test-client.ts';
 
 /** The test client as it may grow: able to sign what it pushes and prove what it joins. */
@@ -15,6 +16,20 @@ type Capable = TestClient & {
 /** A connection that has said hello (and proved whatever the relay asks it to). */
 export function connect(httpUrl: string): Promise<TestClient> {
   return TestClient.open(`${httpUrl.replace(/^http/, 'ws')}/sync`);
+}
+
+/**
+ * A connection that speaks for the author named `name`, the same one for each call with
+ * that name, where the test client can prove one (else, like `connect`). Many sockets of
+ * one author keep a room's presence from changing with each of them.
+ */
+export async function connectAs(httpUrl: string, name: string): Promise<TestClient> {
+  const { testIdentity } = testClient as { testIdentity?: (name: string) => Promise<unknown> };
+  if (!testIdentity) return connect(httpUrl);
+  const opener = TestClient as unknown as {
+    open(url: string, hello: boolean, identity: unknown): Promise<TestClient>;
+  };
+  return opener.open(`${httpUrl.replace(/^http/, 'ws')}/sync`, true, await testIdentity(name));
 }
 
 /** Pushes events as the client's own (signed, where the client signs). */
