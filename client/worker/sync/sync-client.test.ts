@@ -4,6 +4,8 @@ import {
   PROTOCOL_VERSION,
   generateIdentity,
   identityFromSecret,
+  newRoomSecret,
+  roomKey,
   signEvent,
   verifyEvent,
   verifyText,
@@ -218,6 +220,38 @@ describe('SyncClient', () => {
     await vi.waitFor(() =>
       expect(sockets[0]!.ofType('unsubscribe')).toEqual([{ type: 'unsubscribe', room }]),
     );
+    sync.stop();
+  });
+
+  it('proves keyed rooms on subscribing, and pushes only into rooms proved on this socket', async () => {
+    const { db, store, sync, sockets } = await setup();
+    const [keyed, gone, unknown] = ['keyed-room', 'left-offline', 'never-followed'] as RoomId[];
+    const secret = newRoomSecret();
+    await db.rooms.bulkPut([
+      { room: keyed!, cursor: 0, secret },
+      { room: gone!, cursor: 3, left: true, secret: newRoomSecret() },
+    ]);
+    const [inKeyed, leave, stray] = [
+      messageEvent('for members', ALICE, keyed),
+      { ...messageEvent('bye', ALICE, gone), type: 'member.left', v: 1, payload: {} } as never,
+      messageEvent('nowhere', ALICE, unknown),
+    ] as const;
+    for (const event of [inKeyed, leave, stray]) await store.appendLocal(event);
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push').length).toBeGreaterThan(0));
+    const subscribes = sockets[0]!.ofType('subscribe');
+    const toKeyed = subscribes.find((s) => s.room === keyed)!;
+    expect(toKeyed.key).toBe((await roomKey(secret)).publicKey);
+    const text = PROOF_TEXTS.join(WELCOME.challenge, keyed!);
+    expect(await verifyText(toKeyed.key!, text, toKeyed.proof!)).toBe(true);
+    // The room left offline is proved, left again at once, and its leave goes out.
+    expect(subscribes.map((s) => s.room)).toContain(gone);
+    expect(sockets[0]!.ofType('unsubscribe')).toEqual([{ type: 'unsubscribe', room: gone }]);
+    const pushed = sockets[0]!.ofType('push').flatMap((p) => p.events.map((e) => e.id));
+    expect(pushed.sort()).toEqual([inKeyed.id, (leave as { id: string }).id].sort());
     sync.stop();
   });
 
@@ -467,6 +501,26 @@ describe('SyncClient', () => {
     clock.advance(60_000);
     await sync.flush();
     expect(socket.ofType('push')).toHaveLength(4);
+    sync.stop();
+  });
+
+  it('holds pushes back as long as the relay says after rate_limited, then pushes again in order', async () => {
+    const { store, sync, sockets, warnings } = await setup();
+    const [first, second] = [messageEvent('one'), messageEvent('two')];
+    await store.appendLocal(first);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    socket.receive({ type: 'error', code: 'rate_limited', message: 'wait', retryAfterMs: 1000 });
+    await vi.waitFor(() => expect(warnings).toHaveLength(1));
+    await store.appendLocal(second);
+    await sync.flush();
+    expect(socket.ofType('push')).toHaveLength(1);
+    // Nothing of the refused push was stored: it goes again, with what was written since.
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2), { timeout: 3000 });
+    expect(socket.ofType('push')[1]?.events.map((e) => e.id)).toEqual([first.id, second.id]);
     sync.stop();
   });
 

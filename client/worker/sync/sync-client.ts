@@ -317,15 +317,25 @@ export class SyncClient {
           ? await signText(identity.privateKey, PROOF_TEXTS.auth(message.challenge))
           : null;
         this.challenge = message.challenge;
+        // A room left while offline may still have its leave to push: it is proved and
+        // left again at once, as the relay takes no event of a keyed room without a proof.
+        const waiting = new Set(await store.outboxRooms());
         const subscribes = await Promise.all(
-          rooms.filter((r) => !r.left).map((r) => this.subscribeFrame(r)),
+          rooms
+            .filter((r) => !r.left || waiting.has(r.room))
+            .map(async (r) => ({ left: r.left, frame: await this.subscribeFrame(r) })),
         );
         // The socket may have dropped while the store was busy (an epoch change rebuilds
         // every read model): then this welcome is void, and the next one starts over.
         if (from !== this.socket) return;
         // First of all: the relay takes nothing else before it.
         if (identity && proof) this.send({ type: 'auth', author: identity.author, proof });
-        for (const subscribe of subscribes) this.send(subscribe);
+        for (const { left, frame } of subscribes) {
+          this.send(frame);
+          if (!left) continue;
+          this.send({ type: 'unsubscribe', room: frame.room });
+          this.subscribed.delete(frame.room);
+        }
         this.welcomed = true;
         this.backoff.reset();
         this.setStatus('online');
