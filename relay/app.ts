@@ -82,6 +82,7 @@ export function createApp({
         },
         onError(error) {
           hub.logger.warn('relay: socket error', {
+            connection: connection?.id,
             error: (error as { message?: string }).message,
           });
         },

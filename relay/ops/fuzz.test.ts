@@ -23,7 +23,7 @@ import { event } from '../log/event-log.contract.ts';
 import { TestClient } from '../sync/test-client.ts';
 import { envInteger, seededRandom } from '../testing/randomized.ts';
 import { RelayProcess } from '../testing/relay-process.ts';
-import { acked, connect, push, sleep, subscribe } from './test-support.ts';
+import { acked, connect, metrics, push, sample, sleep, subscribe } from './test-support.ts';
 
 const SEED = envInteger('KAFKY_FUZZ_SEED', Math.floor(Math.random() * 2 ** 31), 0);
 const FRAMES = envInteger('KAFKY_FUZZ_FRAMES', 400, 1);
@@ -284,6 +284,17 @@ describe('fuzzing a relay process', () => {
     expect(reader.closed).toBeNull();
     expect(good.length).toBeGreaterThan(10);
     expect((await relay.health()).status).toBe('ok');
+
+    // The metrics saw it all.
+    const seen = await metrics(relay.url);
+    const refusedBy = (reason: string) =>
+      sample(seen, `kafky_connections_refused_total{reason="${reason}"}`) ?? 0;
+    expect(refusedBy('origin_not_allowed')).toBe(1);
+    expect(refusedBy('too_many_connections')).toBeGreaterThanOrEqual(refused.length);
+    expect(sample(seen, 'kafky_events_refused_total{code="rate_limited"}')).toBeGreaterThan(0);
+    expect(sample(seen, 'kafky_events_refused_total{code="push_too_large"}')).toBe(LIMITS.push + 1);
+    expect(sample(seen, 'kafky_errors_sent_total{code="bad_json"}')).toBeGreaterThan(0);
+    expect(sample(seen, 'kafky_events_acknowledged_total')).toBeGreaterThanOrEqual(good.length);
 
     // Nothing invalid was stored: every event read back passes the relay's own check.
     const db = new Database(relay.dbFile, { readonly: true });

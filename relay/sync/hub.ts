@@ -122,6 +122,7 @@ export class Hub {
     this.connections.add(connection);
     this.sockets.set(connection, { socket, address });
     this.metrics.connectionOpened();
+    this.logger.debug?.('relay: connection opened', { connection: connection.id, address });
     // Sockets upgraded side by side can pass the check before the upgrade together.
     const refusal = this.guard.admit(address);
     if (refusal) {
@@ -134,6 +135,7 @@ export class Hub {
 
   detach(connection: Connection): void {
     this.connections.delete(connection);
+    this.logger.debug?.('relay: connection closed', { connection: connection.id });
     this.guard.release(this.sockets.get(connection)?.address ?? '');
     this.sockets.delete(connection);
     const rooms = [...connection.subscriptions.keys()];
