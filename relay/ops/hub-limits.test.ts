@@ -150,6 +150,27 @@ describe('the relay limits, in the hub', () => {
     ]);
   });
 
+  it("reports each room's lag: what its furthest-behind subscriber has not been sent", async () => {
+    const h = hub({ maxBufferedBytes: 4 * 1024 * 1024 });
+    const events = Array.from({ length: 600 }, (_, i) => event(ROOM_A, `e${i}`));
+    await h.commit(null, events);
+    const { socket, connection } = connect(h, 'slow-0001');
+    const send = socket.send.bind(socket);
+    // The socket's queue fills after the first catch-up page: catch-up waits for it.
+    socket.send = (text: string) => {
+      send(text);
+      socket.bufferedAmount = 2 * 1024 * 1024;
+    };
+    h.subscribe(connection, ROOM_A, 0);
+    await vi.waitFor(() => expect(socket.sent).toHaveLength(1));
+    expect(await metric(h, 'kafky_room_lag_events')).toEqual([
+      'kafky_room_lag_events{room="room-a"} 100',
+    ]);
+    expect(await metric(h, 'kafky_catch_up_pages_total')).toEqual(['kafky_catch_up_pages_total 1']);
+    connection.closed();
+    expect(await metric(h, 'kafky_room_lag_events')).toEqual([]);
+  });
+
   it('drains: waits for the commit under way to be acknowledged, then refuses pushes', async () => {
     const h = hub();
     const { socket, connection } = connect(h, 'alice-0001');
