@@ -15,12 +15,17 @@ import { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
   ERROR_CODES,
+  PROOF_TEXTS,
   checkStorable,
+  newRoomSecret,
+  roomKey,
+  signEvent,
+  signText,
   type AnyEvent,
   type RoomId,
 } from '../../shared/index.ts';
 import { event } from '../log/event-log.contract.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { TestClient, testIdentity } from '../sync/test-client.ts';
 import { envInteger, seededRandom } from '../testing/randomized.ts';
 import { RelayProcess } from '../testing/relay-process.ts';
 import { acked, connect, metrics, push, sample, sleep, subscribe } from './test-support.ts';
@@ -236,6 +241,48 @@ describe('fuzzing a relay process', () => {
     expect(errors(rude)).toEqual(['not_ready']);
     expect(rude.closed?.code).toBe(CLOSE_CODES.protocolError);
 
+    // Forged authors, unsigned events, a replayed challenge, a keyed room without its proof.
+    const [alice, mallory] = [await testIdentity('fuzz-alice'), await testIdentity('fuzz-mallory')];
+    const keyed = 'fuzz-keyed' as RoomId;
+    const secret = newRoomSecret();
+    const owner = await TestClient.open(wsUrl(), true, alice);
+    open.push(owner);
+    await owner.subscribe(keyed, 0, secret);
+    await owner.next('caught-up');
+    const key = (await roomKey(secret)).publicKey;
+    await owner.push([{ ...event(keyed), type: 'room.created', payload: { name: 'K', key } }]);
+    await owner.next('ack');
+    const intruder = await TestClient.open(wsUrl(), true, mallory);
+    open.push(intruder);
+    const asAlice = await signEvent(
+      { ...event('fuzz-a' as RoomId, 'forged'), author: alice.author },
+      mallory.privateKey,
+    );
+    const unsigned = { ...event('fuzz-a' as RoomId, 'unsigned'), author: mallory.author };
+    intruder.send({ type: 'push', events: [asAlice, unsigned] });
+    await intruder.push([event(keyed, 'sneaking in')]);
+    intruder.send({ type: 'subscribe', room: keyed, after: 0 });
+    await intruder.until(() => intruder.of('rejected').length === 3, 'three refusals');
+    expect(intruder.of('rejected').map((r) => r.code)).toEqual([
+      'wrong_author',
+      'unsigned_event',
+      'room_denied',
+    ]);
+    await intruder.until(() => errors(intruder).includes('room_denied'), 'room_denied');
+    expect(intruder.of('events')).toEqual([]);
+    const replayer = await TestClient.open(wsUrl(), true, null);
+    open.push(replayer);
+    replayer.send({
+      type: 'auth',
+      author: alice.author,
+      proof: await signText(alice.privateKey, PROOF_TEXTS.auth(owner.challenge)),
+    });
+    await replayer.until(() => replayer.closed !== null, 'the close');
+    expect(errors(replayer)).toEqual(['auth_failed']);
+    expect(replayer.closed?.code).toBe(CLOSE_CODES.authFailed);
+    intruder.close();
+    owner.close();
+
     // A page of another site: refused at the upgrade.
     expect(await rawSocket({ Origin: 'https://evil.example' })).toBe(403);
 
@@ -304,7 +351,8 @@ describe('fuzzing a relay process', () => {
     const check = await client();
     let read = 0;
     for (const room of rooms) {
-      await subscribe(check, room);
+      if (room === keyed) await check.subscribe(room, 0, secret);
+      else await subscribe(check, room);
       await check.until(() => check.of('caught-up').some((c) => c.room === room), `room ${room}`);
       for (const { seq: _seq, rts: _rts, ...stored } of check.events(room)) {
         expect(checkStorable(stored).ok, JSON.stringify(stored)).toBe(true);

@@ -4,45 +4,32 @@
  */
 import Database from 'better-sqlite3';
 import type { AnyEvent, RoomId } from '../../shared/index.ts';
-import * as testClient from '../sync/test-client.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { TestClient, testIdentity } from '../sync/test-client.ts';
 
-/** The test client as it may grow: able to sign what it pushes and prove what it joins. */
-type Capable = TestClient & {
-  push?: (events: readonly AnyEvent[]) => Promise<unknown>;
-  subscribe?: (room: RoomId, after?: number) => Promise<unknown>;
-};
-
-/** A connection that has said hello (and proved whatever the relay asks it to). */
+/** A connection that has said hello and proved a key of its own. */
 export function connect(httpUrl: string): Promise<TestClient> {
-  return TestClient.open(`${httpUrl.replace(/^http/, 'ws')}/sync`);
+  return TestClient.open(wsUrl(httpUrl));
 }
 
 /**
  * A connection that speaks for the author named `name`, the same one for each call with
- * that name, where the test client can prove one (else, like `connect`). Many sockets of
- * one author keep a room's presence from changing with each of them.
+ * that name. Many sockets of one author keep a room's presence from changing with each.
  */
 export async function connectAs(httpUrl: string, name: string): Promise<TestClient> {
-  const { testIdentity } = testClient as { testIdentity?: (name: string) => Promise<unknown> };
-  if (!testIdentity) return connect(httpUrl);
-  const opener = TestClient as unknown as {
-    open(url: string, hello: boolean, identity: unknown): Promise<TestClient>;
-  };
-  return opener.open(`${httpUrl.replace(/^http/, 'ws')}/sync`, true, await testIdentity(name));
+  return TestClient.open(wsUrl(httpUrl), true, await testIdentity(name));
 }
 
-/** Pushes events as the client's own (signed, where the client signs). */
+function wsUrl(httpUrl: string): string {
+  return `${httpUrl.replace(/^http/, 'ws')}/sync`;
+}
+
+/** Pushes events as the client's own, signed. */
 export async function push(client: TestClient, events: readonly AnyEvent[]): Promise<void> {
-  const capable = client as Capable;
-  if (typeof capable.push === 'function') await capable.push(events);
-  else client.send({ type: 'push', events: [...events] });
+  await client.push(events);
 }
 
 export async function subscribe(client: TestClient, room: RoomId, after = 0): Promise<void> {
-  const capable = client as Capable;
-  if (typeof capable.subscribe === 'function') await capable.subscribe(room, after);
-  else client.send({ type: 'subscribe', room, after });
+  await client.subscribe(room, after);
 }
 
 /** Every acknowledged event id the client got, in order. */
