@@ -434,7 +434,9 @@ describe('convergence', () => {
       const authors = new Map(clients.map((c) => [c.started.author, c.name]));
       // The second room: opened by one client, joined by another at once, by the rest later.
       const second = await clients[0]!.started.commands.createRoom('Second room');
-      await clients[1]!.started.commands.joinRoom(second);
+      // Its invite link's secret, as the others would get it.
+      const invite = (await clients[0]!.started.commands.roomSecret(second)) ?? undefined;
+      await clients[1]!.started.commands.joinRoom(second, invite);
       const rooms: readonly RoomId[] = [DEFAULT_ROOM, second];
 
       /** Tolerates what a real user can also run into: the message went away meanwhile. */
@@ -535,7 +537,7 @@ describe('convergence', () => {
         } else if (roll < 0.83) {
           const joined = (await client.rooms()).includes(second);
           note(`${client.name} joins ${second}${joined ? ' (already in)' : ''}`);
-          if (!joined) await commands.joinRoom(second);
+          if (!joined) await commands.joinRoom(second, invite);
         } else {
           const ms = d.int(80);
           note(`pause ${ms} ms`);
@@ -593,7 +595,7 @@ describe('convergence', () => {
         note('-- settle');
         for (const client of clients) {
           if (!(await client.rooms()).includes(second)) {
-            await client.started.commands.joinRoom(second);
+            await client.started.commands.joinRoom(second, invite);
           }
           if (!client.online) client.setOnline(true);
           // As the browser's network coming back would: no waiting out the backoff.

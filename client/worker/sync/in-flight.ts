@@ -46,6 +46,11 @@ export class InFlight {
     this.arm();
   }
 
+  /** The room of an event on the wire; undefined if it is not. */
+  roomOf(id: EventId): RoomId | undefined {
+    return this.sent.get(id)?.room;
+  }
+
   answered(id: EventId): void {
     this.sent.delete(id);
   }

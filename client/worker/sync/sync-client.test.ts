@@ -10,6 +10,7 @@ import {
   verifyEvent,
   verifyText,
   type ClientMessage,
+  type EventId,
   type RelayMessage,
   type SequencedEvent,
   type Welcome,
@@ -241,7 +242,9 @@ describe('SyncClient', () => {
     sockets[0]!.open();
     sockets[0]!.receive(WELCOME);
     await vi.waitFor(() => expect(sync.status).toBe('online'));
-    await vi.waitFor(() => expect(sockets[0]!.ofType('push').length).toBeGreaterThan(0));
+    const pushed = () => sockets[0]!.ofType('push').flatMap((p) => p.events.map((e) => e.id));
+    // One push per room: both, never the third.
+    await vi.waitFor(() => expect(pushed()).toHaveLength(2));
     const subscribes = sockets[0]!.ofType('subscribe');
     const toKeyed = subscribes.find((s) => s.room === keyed)!;
     expect(toKeyed.key).toBe((await roomKey(secret)).publicKey);
@@ -250,8 +253,33 @@ describe('SyncClient', () => {
     // The room left offline is proved, left again at once, and its leave goes out.
     expect(subscribes.map((s) => s.room)).toContain(gone);
     expect(sockets[0]!.ofType('unsubscribe')).toEqual([{ type: 'unsubscribe', room: gone }]);
-    const pushed = sockets[0]!.ofType('push').flatMap((p) => p.events.map((e) => e.id));
-    expect(pushed.sort()).toEqual([inKeyed.id, (leave as { id: string }).id].sort());
+    await sync.flush();
+    expect(pushed().sort()).toEqual([inKeyed.id, (leave as { id: string }).id].sort());
+    sync.stop();
+  });
+
+  it('pushes again, not refused, what a keyed room it holds the secret of turned away', async () => {
+    const { db, store, sync, sockets } = await setup();
+    const room = 'not-there-yet' as RoomId;
+    await db.rooms.put({ room, cursor: 0, secret: newRoomSecret() });
+    const join = {
+      ...messageEvent('', ALICE, room),
+      type: 'member.joined',
+      v: 1,
+      payload: {},
+    } as never;
+    await store.appendLocal(join);
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    const { id } = join as { id: EventId };
+    sockets[0]!.receive({ type: 'rejected', id, code: 'room_denied', message: 'not yet' });
+    // Its creator's room.created reaches the relay a moment later: the join goes again.
+    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(2), { timeout: 3000 });
+    expect(sockets[0]!.ofType('push')[1]!.events.map((e) => e.id)).toEqual([id]);
+    expect(await store.pendingCount()).toBe(1);
+    expect((await db.events.where('id').equals(id).first())?.rejected).toBeUndefined();
     sync.stop();
   });
 

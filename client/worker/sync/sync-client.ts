@@ -24,6 +24,8 @@ export type { Clock } from './in-flight.ts';
 export type { Delivery, SocketLike, SyncOptions } from './sync-options.ts';
 
 const OPEN = 1;
+/** How long events wait for a keyed room the relay does not have yet. */
+const ROOM_RETRY_MS = 1000;
 
 /**
  * The browser's one connection to the relay: handshake, catch-up, pushing the outbox,
@@ -49,6 +51,9 @@ export class SyncClient {
   private readonly proven = new Set<RoomId>();
   /** The relay's challenge on this socket, signed in `auth` and in each room's proof. */
   private challenge = '';
+  /** Events of keyed rooms the relay does not have yet: held back until `roomRetry`. */
+  private readonly roomNotThere = new Set<EventId>();
+  private roomRetry: ReturnType<typeof setTimeout> | undefined;
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -192,7 +197,7 @@ export class SyncClient {
       const roomWindow = this.windowPerRoom - inFlight;
       if (roomWindow <= 0) continue;
       const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
-        (e) => !this.inFlight.has(e.id),
+        (e) => !this.inFlight.has(e.id) && !this.roomNotThere.has(e.id),
       );
       queues.push([...batches(waiting.slice(0, roomWindow))]);
     }
@@ -280,6 +285,9 @@ export class SyncClient {
     this.socket = null;
     this.welcomed = false;
     this.inFlight.clear();
+    this.roomNotThere.clear();
+    clearTimeout(this.roomRetry);
+    this.roomRetry = undefined;
     this.subscribed.clear();
     this.proven.clear();
     // Who types and who is online was only true while the relay kept saying so.
@@ -362,7 +370,12 @@ export class SyncClient {
         return;
       }
       case 'rejected': {
+        const room = this.inFlight.roomOf(message.id as EventId);
         this.inFlight.answered(message.id as EventId);
+        if (message.code === 'room_denied' && room && (await this.holdsSecret(room))) {
+          this.waitForRoom(message.id as EventId);
+          return;
+        }
         await this.delivery.refused(message.id as EventId, message.code, message.message);
         this.log.warn(`kafky: the relay refused event ${message.id}: ${message.message}`);
         // The relay goes on with the next event, and so does the room's queue here.
@@ -395,6 +408,26 @@ export class SyncClient {
         }
         return;
     }
+  }
+
+  /**
+   * A keyed room refused an event although this browser holds its secret: the room is
+   * not at the relay yet (an invite opened before the room's creation arrived, or a
+   * replaced log its creator has not pushed again). Not a refusal: the event waits a
+   * moment and goes again, as do the room's events behind it.
+   */
+  private waitForRoom(id: EventId): void {
+    this.roomNotThere.add(id);
+    if (this.roomRetry !== undefined) return;
+    this.roomRetry = setTimeout(() => {
+      this.roomRetry = undefined;
+      this.roomNotThere.clear();
+      this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
+    }, ROOM_RETRY_MS);
+  }
+
+  private async holdsSecret(room: RoomId): Promise<boolean> {
+    return (await this.options.store.rooms()).some((r) => r.room === room && r.secret);
   }
 
   /** A new epoch means the relay's log was replaced: see `EventStore.adoptEpoch`. */
