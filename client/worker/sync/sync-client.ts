@@ -1,20 +1,18 @@
 import {
   PROOF_TEXTS,
   PROTOCOL_VERSION,
-  joinProof,
   parseRelayFrame,
-  roomKey,
   signText,
   type ClientMessage,
   type EventId,
   type RelayMessage,
   type RoomId,
-  type Subscribe,
 } from '../../../shared/index.ts';
 import type { ConnectionStatus } from '../../api.ts';
-import type { RoomState, StoredEvent } from '../db.ts';
+import type { StoredEvent } from '../db.ts';
 import { Backoff } from './backoff.ts';
 import { batches, signForPush } from './push-frames.ts';
+import { RoomNotThere, subscribeFrame } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
 import { InFlight, SYSTEM_CLOCK } from './in-flight.ts';
 import type { Delivery, SocketLike, SyncOptions } from './sync-options.ts';
@@ -24,8 +22,6 @@ export type { Clock } from './in-flight.ts';
 export type { Delivery, SocketLike, SyncOptions } from './sync-options.ts';
 
 const OPEN = 1;
-/** How long events wait for a keyed room the relay does not have yet. */
-const ROOM_RETRY_MS = 1000;
 
 /**
  * The browser's one connection to the relay: handshake, catch-up, pushing the outbox,
@@ -51,9 +47,10 @@ export class SyncClient {
   private readonly proven = new Set<RoomId>();
   /** The relay's challenge on this socket, signed in `auth` and in each room's proof. */
   private challenge = '';
-  /** Events of keyed rooms the relay does not have yet: held back until `roomRetry`. */
-  private readonly roomNotThere = new Set<EventId>();
-  private roomRetry: ReturnType<typeof setTimeout> | undefined;
+  /** Events of keyed rooms the relay does not have yet, held back a moment. */
+  private readonly roomNotThere = new RoomNotThere(() => {
+    this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
+  });
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -111,7 +108,7 @@ export class SyncClient {
     this.frames = this.frames
       .then(async () => {
         const state = (await this.options.store.rooms()).find((r) => r.room === room);
-        this.send(await this.subscribeFrame(state ?? { room, cursor: 0 }));
+        this.send(await subscribeFrame(this.challenge, state ?? { room, cursor: 0 }));
         // Its events waited for the subscribe: the relay takes none before it.
         await this.flush();
       })
@@ -286,8 +283,6 @@ export class SyncClient {
     this.welcomed = false;
     this.inFlight.clear();
     this.roomNotThere.clear();
-    clearTimeout(this.roomRetry);
-    this.roomRetry = undefined;
     this.subscribed.clear();
     this.proven.clear();
     // Who types and who is online was only true while the relay kept saying so.
@@ -331,7 +326,7 @@ export class SyncClient {
         const subscribes = await Promise.all(
           rooms
             .filter((r) => !r.left || waiting.has(r.room))
-            .map(async (r) => ({ left: r.left, frame: await this.subscribeFrame(r) })),
+            .map(async (r) => ({ left: r.left, frame: await subscribeFrame(this.challenge, r) })),
         );
         // The socket may have dropped while the store was busy (an epoch change rebuilds
         // every read model): then this welcome is void, and the next one starts over.
@@ -372,8 +367,9 @@ export class SyncClient {
       case 'rejected': {
         const room = this.inFlight.roomOf(message.id as EventId);
         this.inFlight.answered(message.id as EventId);
-        if (message.code === 'room_denied' && room && (await this.holdsSecret(room))) {
-          this.waitForRoom(message.id as EventId);
+        const rooms = message.code === 'room_denied' && room ? await store.rooms() : [];
+        if (rooms.some((r) => r.room === room && r.secret)) {
+          this.roomNotThere.hold(message.id as EventId);
           return;
         }
         await this.delivery.refused(message.id as EventId, message.code, message.message);
@@ -410,26 +406,6 @@ export class SyncClient {
     }
   }
 
-  /**
-   * A keyed room refused an event although this browser holds its secret: the room is
-   * not at the relay yet (an invite opened before the room's creation arrived, or a
-   * replaced log its creator has not pushed again). Not a refusal: the event waits a
-   * moment and goes again, as do the room's events behind it.
-   */
-  private waitForRoom(id: EventId): void {
-    this.roomNotThere.add(id);
-    if (this.roomRetry !== undefined) return;
-    this.roomRetry = setTimeout(() => {
-      this.roomRetry = undefined;
-      this.roomNotThere.clear();
-      this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
-    }, ROOM_RETRY_MS);
-  }
-
-  private async holdsSecret(room: RoomId): Promise<boolean> {
-    return (await this.options.store.rooms()).some((r) => r.room === room && r.secret);
-  }
-
   /** A new epoch means the relay's log was replaced: see `EventStore.adoptEpoch`. */
   private async checkEpoch(epoch: string): Promise<void> {
     const { changed, requeued } = await this.options.store.adoptEpoch(epoch);
@@ -445,25 +421,8 @@ export class SyncClient {
     const state = (await this.options.store.rooms()).find((r) => r.room === room);
     if (state && state.cursor < lastSeq) {
       this.log.warn(`kafky: gap in room ${room} after ${state.cursor}; catching up`);
-      this.send(await this.subscribeFrame(state));
+      this.send(await subscribeFrame(this.challenge, state));
     }
-  }
-
-  /**
-   * A subscribe from the room's cursor, proving its secret against this connection's
-   * challenge if it has one (a keyed room); an open room needs no proof.
-   */
-  private async subscribeFrame({
-    room,
-    cursor,
-    secret,
-  }: Pick<RoomState, 'room' | 'cursor' | 'secret'>): Promise<Subscribe> {
-    if (!secret) return { type: 'subscribe', room, after: cursor };
-    const [{ publicKey }, proof] = await Promise.all([
-      roomKey(secret),
-      joinProof(secret, this.challenge, room),
-    ]);
-    return { type: 'subscribe', room, after: cursor, key: publicKey, proof };
   }
 
   /** Writes a frame to the open socket; false (and nothing written) when there is none. */
