@@ -62,6 +62,14 @@ export function commandRoutes({ hub, queries }: { hub: Hub; queries: ReadQueries
           `the message must be signed by its author's key: ${signature.reason}`,
         );
       }
+      // A bot is held to its author's rate like any device.
+      const limited = hub.refuseDevice(event.author, 1);
+      if (limited) {
+        if (limited.retryAfterMs !== undefined) {
+          c.header('Retry-After', String(Math.ceil(limited.retryAfterMs / 1000)));
+        }
+        refuse(limited.code, limited.message);
+      }
       const [result] = await hub.commit(null, [event], new Map([[event.id, key]]));
       if (!result!.duplicate) {
         return c.json(

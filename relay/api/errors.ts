@@ -22,6 +22,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   token_required: 401,
   invalid_token: 401,
   room_denied: 403,
+  rate_limited: 429,
+  shutting_down: 503,
   storage_failed: 503,
   storage_full: 507,
 };

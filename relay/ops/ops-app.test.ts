@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { newEventId, signEvent } from '../../shared/index.ts';
 import { createApp } from '../app.ts';
 import { event, ROOM_A } from '../log/event-log.contract.ts';
 import { SqliteEventLog } from '../log/sqlite-event-log.ts';
 import { ReadQueries } from '../read/queries.ts';
 import { Hub } from '../sync/hub.ts';
 import { silentLogger } from '../sync/socket.ts';
+import { testIdentity } from '../sync/test-client.ts';
+import type { RelayLimits } from './limits.ts';
 
-function relay(allowedOrigins: string[] = []) {
+function relay(allowedOrigins: string[] = [], limits: Partial<RelayLimits> = {}) {
   const log = new SqliteEventLog(':memory:');
-  const hub = new Hub({ log, logger: silentLogger });
+  const hub = new Hub({ log, logger: silentLogger, limits });
   const app = createApp({
     hub,
     queries: new ReadQueries(log.database),
@@ -89,5 +92,38 @@ describe('GET /metrics', () => {
     ]) {
       expect(text.split('\n')).toContain(line);
     }
+  });
+});
+
+describe('a bot posting over REST', () => {
+  it('is held to its rate like any device: 429 with Retry-After, nothing stored', async () => {
+    const { app, hub } = relay([], { eventsPerSecond: 1, eventBurst: 2, maxPushEvents: 1 });
+    const bot = await testIdentity('ops-bot');
+    const post = async (text: string) => {
+      const draft = { id: newEventId(), ts: 1_764_165_600_000 };
+      const { sig } = await signEvent(
+        {
+          ...draft,
+          type: 'message.sent',
+          v: 2,
+          room: 'lobby',
+          author: bot.author,
+          payload: { text, mentions: [] },
+        },
+        bot.privateKey,
+      );
+      return app.request('/api/rooms/lobby/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Idempotency-Key': draft.id },
+        body: JSON.stringify({ ...draft, author: bot.author, text, sig }),
+      });
+    };
+    expect((await post('one')).status).toBe(201);
+    expect((await post('two')).status).toBe(201);
+    const limited = await post('three');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(await limited.json()).toMatchObject({ code: 'rate_limited' });
+    expect(await hub.log.head('lobby' as never)).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import {
   type AnyEvent,
   type AuthorId,
   type ConnectionId,
+  type ErrorMessage,
   type RelayMessage,
   type RoomId,
   type SequencedEvent,
@@ -164,7 +165,12 @@ export class Hub {
    */
   refusePush(from: Connection, count: number): RelayMessage | null {
     // A device is its author; a connection that names none is a device of its own.
-    return this.guard.push(from.author ?? `connection:${from.id}`, count, this.draining);
+    return this.refuseDevice(from.author ?? `connection:${from.id}`, count);
+  }
+
+  /** The same check for `count` events by `device` that come some other way (a bot's POST). */
+  refuseDevice(device: string, count: number): ErrorMessage | null {
+    return this.guard.push(device, count, this.draining);
   }
 
   /** A consumer with more than the allowed bytes unsent: closed, and cut off if it will not read. */
