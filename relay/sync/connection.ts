@@ -157,8 +157,11 @@ export class Connection {
 
   /** Resolves once the socket's queue is below the high-water mark (or it closed). */
   async drained(): Promise<void> {
+    let wait = 10;
     while (this.open && this.socket.bufferedAmount > this.hub.highWaterBytes) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      // A socket that stays full (a client that stopped reading) is looked at less often.
+      wait = Math.min(wait * 2, 500);
     }
   }
 
