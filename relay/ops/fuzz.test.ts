@@ -1,7 +1,8 @@
 /**
  * Fuzzing a relay process. Malformed JSON, binary junk, wrong field types, unknown
  * message types, events failing their schema, oversized frames, pushes past the batch
- * and rate limits, too many rooms, a foreign origin and a thousand connections from one
+ * and rate limits, too many rooms, forged authors, unsigned events, a replayed challenge,
+ * a keyed room without its proof, a foreign origin and a thousand connections from one
  * address each get their error or close code; then seeded random mutations of valid
  * frames. Meanwhile a well-behaved writer and reader keep sending and receiving, and at
  * the end every stored event is valid and the relay still serves.
