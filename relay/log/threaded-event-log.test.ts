@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkyError } from '../../shared/index.ts';
 import { describeEventLog, event, ROOM_A, ROOM_B } from './event-log.contract.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
@@ -15,17 +15,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ALL = { maxEvents: 1000, maxBytes: 1e9 };
 
-// Every log starts a thread that loads the log's modules, which takes a while on a busy machine.
-vi.setConfig({ testTimeout: 30_000 });
+/** Writers that died in a test that did not expect it: each such test fails. */
+const unexpected: KafkyError[] = [];
+afterEach(() => expect(unexpected.splice(0).map((e) => e.message)).toEqual([]));
+const open = (file: string) =>
+  ThreadedEventLog.open(file, { onFailure: (error) => unexpected.push(error) });
 
-describeEventLog('sqlite file, written on its own thread', () =>
-  ThreadedEventLog.open(freshFile()),
-);
+describeEventLog('sqlite file, written on its own thread', () => open(freshFile()));
 
 describe('ThreadedEventLog', () => {
   it('writes the same file the single-threaded log reads, durably and in WAL mode', async () => {
     const file = freshFile();
-    const log = await ThreadedEventLog.open(file);
+    const log = await open(file);
     const [a, b] = await log.append([event(ROOM_A), event(ROOM_B)], 5);
     expect(log.database.pragma('journal_mode', { simple: true })).toBe('wal');
     await log.close();
@@ -40,7 +41,7 @@ describe('ThreadedEventLog', () => {
   });
 
   it('projects the read side in the append and lets queries read it, but never write', async () => {
-    const log = await ThreadedEventLog.open(freshFile());
+    const log = await open(freshFile());
     await log.append([event(ROOM_A, 'hello')], 1);
     const rooms = log.database.prepare('SELECT id, head FROM rooms').all();
     expect(rooms).toEqual([{ id: ROOM_A, head: 1 }]);
@@ -52,7 +53,7 @@ describe('ThreadedEventLog', () => {
   });
 
   it('keeps sequences dense across appends sent without waiting for each other', async () => {
-    const log = await ThreadedEventLog.open(freshFile());
+    const log = await open(freshFile());
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => log.append([event(i % 2 ? ROOM_A : ROOM_B)], i)),
     );
@@ -71,7 +72,7 @@ describe('ThreadedEventLog', () => {
     const first = new SqliteEventLog(file);
     first.database.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
     await first.close();
-    const opening = ThreadedEventLog.open(file);
+    const opening = open(file);
     await expect(opening).rejects.toBeInstanceOf(KafkyError);
     await expect(opening).rejects.toMatchObject({
       code: 'storage_failed',
@@ -82,7 +83,7 @@ describe('ThreadedEventLog', () => {
   it('fails to open what is not a database, as storage_failed', async () => {
     const file = join(dir, 'not-a-db.sqlite');
     writeFileSync(file, 'this is not SQLite. '.repeat(100));
-    await expect(ThreadedEventLog.open(file)).rejects.toMatchObject({
+    await expect(open(file)).rejects.toMatchObject({
       code: 'storage_failed',
       message: /could not open .*not-a-db.*not a database/,
     });
@@ -90,7 +91,7 @@ describe('ThreadedEventLog', () => {
 
   it('passes a failed append on as the same error, and goes on appending', async () => {
     const file = freshFile();
-    const log = await ThreadedEventLog.open(file);
+    const log = await open(file);
     const writer = new Database(file);
     // Refuses one event of the batch: the whole batch fails, with SQLite's reason and code.
     writer.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events

@@ -9,11 +9,11 @@ import type { FromWriter, ToWriter, WriterError, WriterOptions } from './writer-
 
 export interface ThreadedEventLogOptions extends SqliteEventLogOptions {
   /**
-   * Called once if the writer thread dies: every append waiting on it has been rejected,
-   * and every later one is. By default the error is thrown, uncaught, so the relay stops
-   * loudly rather than run on without a log.
+   * Called once if the writer thread dies: every append waiting on it has been rejected
+   * (none of them acknowledged), and every later one is. Nothing can be stored any more,
+   * so the owner must stop loudly, not run on without a log.
    */
-  onFailure?: (error: KafkyError) => void;
+  onFailure: (error: KafkyError) => void;
 }
 
 interface Waiting {
@@ -55,10 +55,7 @@ export class ThreadedEventLog implements EventLog {
   }
 
   /** Starts the writer thread, which opens (and if need be creates) the log. */
-  static async open(
-    file: string,
-    options: ThreadedEventLogOptions = {},
-  ): Promise<ThreadedEventLog> {
+  static async open(file: string, options: ThreadedEventLogOptions): Promise<ThreadedEventLog> {
     if (file === ':memory:') throw new KafkyError('storage_failed', 'a threaded log needs a file');
     const worker = startWriter({ file });
     let onMessage: (message: FromWriter) => void = () => {};
@@ -90,13 +87,14 @@ export class ThreadedEventLog implements EventLog {
       await worker.terminate();
       throw storageError(error, `could not open ${file} for reading`);
     }
-    const onFailure =
-      options.onFailure ??
-      ((error: KafkyError) =>
-        setImmediate(() => {
-          throw error;
-        }));
-    return new ThreadedEventLog(file, opened.epoch, opened.rebuiltOnOpen, worker, db, onFailure);
+    return new ThreadedEventLog(
+      file,
+      opened.epoch,
+      opened.rebuiltOnOpen,
+      worker,
+      db,
+      options.onFailure,
+    );
   }
 
   append(
