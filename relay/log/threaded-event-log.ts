@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { KafkyError, type AnyEvent, type RoomId, type SequencedEvent } from '../../shared/index.ts';
 import type { AppendResult, EventLog, IdempotencyKeys, ReadLimits } from './event-log.ts';
 import { LogReader } from './log-reader.ts';
 import type { SqliteEventLogOptions } from './sqlite-event-log.ts';
 import { storageError } from './storage-error.ts';
-import type { FromWriter, ToWriter, WriterError, WriterOptions } from './writer-messages.ts';
+import type { FromWriter, ToWriter, WriterError } from './writer-messages.ts';
+import { takeWriter } from './writer-thread.ts';
 
 export interface ThreadedEventLogOptions extends SqliteEventLogOptions {
   /**
@@ -57,7 +58,7 @@ export class ThreadedEventLog implements EventLog {
   /** Starts the writer thread, which opens (and if need be creates) the log. */
   static async open(file: string, options: ThreadedEventLogOptions): Promise<ThreadedEventLog> {
     if (file === ':memory:') throw new KafkyError('storage_failed', 'a threaded log needs a file');
-    const worker = startWriter({ file });
+    const worker = takeWriter();
     let onMessage: (message: FromWriter) => void = () => {};
     let onError: (error: unknown) => void = () => {};
     const onExit = (code: number) =>
@@ -70,6 +71,7 @@ export class ThreadedEventLog implements EventLog {
         else if (message.type === 'ready') resolve(message);
       };
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ type: 'open', file } satisfies ToWriter);
     })
       .finally(() => {
         // Only these: the Worker has listeners of its own that keep its messages coming.
@@ -189,16 +191,4 @@ export class ThreadedEventLog implements EventLog {
 function fromWriter({ code, message, causeCode, causeMessage }: WriterError): KafkyError {
   const cause = causeCode || causeMessage ? { code: causeCode, message: causeMessage } : undefined;
   return new KafkyError(code, message, cause ? { cause } : undefined);
-}
-
-/**
- * The relay runs from TypeScript sources under tsx, whose loader a worker thread does
- * not inherit on Node 20: the thread registers it before importing its entry.
- */
-function startWriter(options: WriterOptions): Worker {
-  const entry = new URL('./log-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)})
-    .then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: options });
 }

@@ -1,11 +1,6 @@
 import type { AnyEvent, ErrorCode } from '../../shared/index.ts';
 import type { AppendResult, IdempotencyKeys } from './event-log.ts';
 
-/** What the writer thread is started with. */
-export interface WriterOptions {
-  file: string;
-}
-
 /** A KafkyError as it crosses threads (a clone keeps neither its class nor its code). */
 export interface WriterError {
   code: ErrorCode;
@@ -16,6 +11,7 @@ export interface WriterError {
 }
 
 export type ToWriter =
+  | { type: 'open'; file: string }
   | { type: 'append'; id: number; events: readonly AnyEvent[]; now: number; keys?: IdempotencyKeys }
   | { type: 'close' };
 
