@@ -122,6 +122,11 @@ export interface ActivityView {
   typing: string[];
   /** Who is in the room with Kafky open and connected right now, the reader included. */
   online: MemberView[];
+  /**
+   * Why the relay will not let this browser read the room (it holds no proof of the
+   * room's secret: opened by its id, not its invite link); null when it may.
+   */
+  denied: string | null;
 }
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';

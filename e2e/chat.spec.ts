@@ -50,6 +50,10 @@ test('rooms: create, invite by link, chat, rename, leave', async ({ browser, rel
   await expect(messageItem(carol, 'Sure')).toHaveCount(0);
   await expect(messageItem(carol, 'First chapter tonight?')).toHaveCount(0);
   await expect(carol.getByRole('heading', { name: 'Book club' })).toHaveCount(0);
+  // …and is told why, rather than shown a room that merely looks empty.
+  await expect(
+    carol.getByRole('alert').filter({ hasText: 'closed to this browser' }),
+  ).toContainText('invite link');
 
   await a.getByRole('button', { name: 'Rename room' }).click();
   await a.getByRole('textbox', { name: 'New room name' }).fill('Readers');

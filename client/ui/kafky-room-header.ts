@@ -43,6 +43,14 @@ export class KafkyRoomHeader extends LitElement {
 
   override render() {
     const view = this.view.value;
+    const denied = this.activity.value?.denied;
+    if (denied) {
+      // Opened by its id alone: the relay keeps the room closed, and says so.
+      return html`<p role="alert" class="denied">
+        This room is closed to this browser: open it with its invite link, which you can ask someone
+        in the room for. <span class="reason">(${denied})</span>
+      </p>`;
+    }
     if (!view) return nothing;
     const names = view.members.map((m) => (m.own ? `${m.name} (you)` : m.name));
     return html`
@@ -227,6 +235,14 @@ export class KafkyRoomHeader extends LitElement {
         border-radius: 8px;
         background: var(--kafky-bg);
         color: inherit;
+      }
+      .denied {
+        margin: 0;
+        color: var(--kafky-danger);
+      }
+      .denied .reason {
+        color: var(--kafky-muted);
+        font-size: 0.85rem;
       }
       .notice {
         flex-basis: 100%;

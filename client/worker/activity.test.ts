@@ -72,6 +72,21 @@ describe('ActivityState', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('holds why a room is closed to this browser, until it is let in or the socket drops', () => {
+    const { activity, changes } = watched();
+    activity.denied(ROOM, 'no proof');
+    activity.denied(ROOM, 'no proof');
+    expect(activity.get(ROOM)).toEqual({ typing: [], online: [], denied: 'no proof' });
+    expect(activityView(activity.get(ROOM), new Map(), ALICE).denied).toBe('no proof');
+    expect(activity.activeRooms()).toEqual([ROOM]);
+    activity.denied(ROOM, null);
+    expect(activity.get(ROOM)).toEqual({ typing: [], online: [] });
+    expect(changes).toEqual([ROOM, ROOM]);
+    activity.denied(ROOM, 'again');
+    activity.clear();
+    expect(activity.get(ROOM).denied).toBeUndefined();
+  });
+
   it('forgets everything when cleared, telling each room that had something', () => {
     const { activity, changes } = watched();
     activity.presence(ROOM, [ALICE]);
@@ -140,6 +155,7 @@ describe('activityView', () => {
         { author: BOB, name: 'Bob', own: false },
         { author: CAROL, name: 'Guest caro', own: false },
       ],
+      denied: null,
     });
   });
 });

@@ -16,6 +16,8 @@ export interface RoomActivity {
   typing: TypingEntry[];
   /** Who is online in the room, as the relay last said. */
   online: AuthorId[];
+  /** Why the relay refused this connection the room (no proof of its secret), if it did. */
+  denied?: string;
 }
 
 type ActivityListener = (room: RoomId) => void;
@@ -33,6 +35,7 @@ const realTimers: Timers = {
 interface RoomState {
   typing: Map<AuthorId, { expires: number; timer: unknown }>;
   online: AuthorId[];
+  denied: string | null;
 }
 
 /**
@@ -83,11 +86,23 @@ export class ActivityState {
     this.changed(room);
   }
 
+  /**
+   * The relay refused to let this connection read the room (`reason`), or, with null,
+   * let it in after all: a room is never shown as merely empty when it is closed to us.
+   */
+  denied(room: RoomId, reason: string | null): void {
+    const state = this.room(room);
+    if (state.denied === reason) return;
+    state.denied = reason;
+    this.changed(room);
+  }
+
   /** Replaces a room's state with another core's, for the tabs that follow a leader. */
   load(room: RoomId, activity: RoomActivity): void {
     this.drop(room);
     const state = this.room(room);
     state.online = [...new Set(activity.online)].sort();
+    state.denied = activity.denied ?? null;
     for (const { author, ttl } of activity.typing) {
       if (ttl <= 0) continue;
       state.typing.set(author, {
@@ -117,6 +132,7 @@ export class ActivityState {
         ttl: Math.max(0, expires - now),
       })),
       online: [...state.online],
+      ...(state.denied !== null && { denied: state.denied }),
     };
   }
 
@@ -134,7 +150,7 @@ export class ActivityState {
   private room(room: RoomId): RoomState {
     let state = this.rooms.get(room);
     if (!state) {
-      state = { typing: new Map(), online: [] };
+      state = { typing: new Map(), online: [], denied: null };
       this.rooms.set(room, state);
     }
     return state;
@@ -142,7 +158,9 @@ export class ActivityState {
 
   private isEmpty(room: RoomId): boolean {
     const state = this.rooms.get(room);
-    return !state || (state.typing.size === 0 && state.online.length === 0);
+    return (
+      !state || (state.typing.size === 0 && state.online.length === 0 && state.denied === null)
+    );
   }
 
   private drop(room: RoomId): void {
@@ -184,5 +202,6 @@ export function activityView(
     online: activity.online
       .map((author): MemberView => ({ author, name: nameOf(author), own: author === me }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    denied: activity.denied ?? null,
   };
 }

@@ -208,8 +208,9 @@ export class BrowserChannel implements StatusSource {
 }
 
 function isRoomActivity(value: unknown): value is RoomActivity {
-  const { typing, online } = (value ?? {}) as Partial<Record<keyof RoomActivity, unknown>>;
+  const { typing, online, denied } = (value ?? {}) as Partial<Record<keyof RoomActivity, unknown>>;
   return (
+    (denied === undefined || typeof denied === 'string') &&
     Array.isArray(online) &&
     online.every(isAuthorId) &&
     Array.isArray(typing) &&

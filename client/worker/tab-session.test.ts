@@ -88,7 +88,7 @@ describe('TabSession', () => {
     const views: ActivityView[] = [];
     await api.setDisplayName('Ada');
     await api.watchActivity(DEFAULT_ROOM, (view) => void views.push(view));
-    await vi.waitFor(() => expect(views).toEqual([{ typing: [], online: [] }]));
+    await vi.waitFor(() => expect(views).toEqual([{ typing: [], online: [], denied: null }]));
 
     core.activity.presence(DEFAULT_ROOM, [core.author, bob]);
     core.activity.typing(DEFAULT_ROOM, core.author, 6000);
@@ -106,7 +106,7 @@ describe('TabSession', () => {
     expect(views).toHaveLength(count);
 
     core.activity.clear();
-    await vi.waitFor(() => expect(views.at(-1)).toEqual({ typing: [], online: [] }));
+    await vi.waitFor(() => expect(views.at(-1)).toEqual({ typing: [], online: [], denied: null }));
     // Not connected: a typing signal goes nowhere, quietly.
     await expect(api.setTyping(DEFAULT_ROOM, true)).resolves.toBeUndefined();
     core.close();

@@ -326,8 +326,14 @@ export class Connection {
     this.inTurn(async () => {
       const refusal = await access.subscribe(message, this.challenge, this.joined);
       if (!this.open) return;
-      if (refusal) this.error(refusal.code, refusal.message);
-      else this.hub.subscribe(this, message.room, message.after);
+      if (refusal) {
+        this.send({
+          type: 'error',
+          code: refusal.code,
+          message: refusal.message,
+          room: message.room,
+        });
+      } else this.hub.subscribe(this, message.room, message.after);
     });
   }
 

@@ -615,7 +615,8 @@ describe('room capabilities over a real socket', () => {
       proof: await joinProof(secret, creator.challenge, ROOM),
     });
     for (const c of [none, otherRoom, wrongSecret, replayer]) {
-      expect(await c.next('error')).toMatchObject({ code: 'room_denied' });
+      // Named, so the client can tell the reader which room is closed to them.
+      expect(await c.next('error')).toMatchObject({ code: 'room_denied', room: ROOM });
     }
     await settle();
     for (const c of [none, otherRoom, wrongSecret, replayer]) {

@@ -109,6 +109,8 @@ export const errorSchema = {
     fatal: { type: 'boolean' },
     /** With `rate_limited`: push nothing more before this many ms have passed. */
     retryAfterMs: { type: 'integer', minimum: 0 },
+    /** The room the error is about, when it is one room's: a `room_denied` subscribe. */
+    room: roomIdSchema,
   },
 } as const;
 

@@ -479,6 +479,22 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('marks a room the relay keeps closed to this browser, until it lets the browser in', async () => {
+    const activity = new ActivityState();
+    const { sync, sockets } = await setup({ activity });
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    const reason = `room ${ROOM}: this room needs the secret of its invite link`;
+    sockets[0]!.receive({ type: 'error', code: 'room_denied', message: reason, room: ROOM });
+    await vi.waitFor(() => expect(activity.get(ROOM).denied).toBe(reason));
+    // An error about no room in particular says nothing about this one.
+    sockets[0]!.receive({ type: 'error', code: 'room_denied', message: 'other' });
+    sockets[0]!.receive({ type: 'caught-up', room: ROOM, head: 0 });
+    await vi.waitFor(() => expect(activity.get(ROOM).denied).toBeUndefined());
+    sync.stop();
+  });
+
   it('ignores signals still queued from a socket that has dropped', async () => {
     const activity = new ActivityState();
     const { sync, sockets } = await setup({ activity });

@@ -380,6 +380,7 @@ export class SyncClient {
       }
       case 'caught-up':
         this.options.relayHeads?.caughtUp(message.room, message.head);
+        this.options.activity?.denied(message.room, null);
         return;
       // Signals still queued from a socket that has dropped since say nothing about now.
       case 'typing':
@@ -392,6 +393,9 @@ export class SyncClient {
         return;
       case 'error':
         this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
+        if (message.code === 'room_denied' && message.room && from === this.socket) {
+          this.options.activity?.denied(message.room, message.message);
+        }
         if (message.code === 'rate_limited' && from === this.socket) {
           // Nothing of what is on the wire was stored past the limit: all of it goes
           // again, in order, once the relay said it may (the acknowledged once only).
