@@ -549,7 +549,8 @@ describe('SyncClient', () => {
   });
 
   it('holds pushes back as long as the relay says after rate_limited, then pushes again in order', async () => {
-    const { store, sync, sockets, warnings } = await setup();
+    const clock = new FakeClock();
+    const { store, sync, sockets, warnings } = await setup({ clock });
     const [first, second] = [messageEvent('one'), messageEvent('two')];
     await store.appendLocal(first);
     sync.start();
@@ -561,9 +562,12 @@ describe('SyncClient', () => {
     await vi.waitFor(() => expect(warnings).toHaveLength(1));
     await store.appendLocal(second);
     await sync.flush();
+    clock.advance(999);
+    await sync.flush();
     expect(socket.ofType('push')).toHaveLength(1);
     // Nothing of the refused push was stored: it goes again, with what was written since.
-    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2), { timeout: 3000 });
+    clock.advance(1);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(2));
     expect(socket.ofType('push')[1]?.events.map((e) => e.id)).toEqual([first.id, second.id]);
     sync.stop();
   });

@@ -14,7 +14,7 @@ import { Backoff } from './backoff.ts';
 import { batches, signForPush } from './push-frames.ts';
 import { RoomNotThere, subscribeFrame } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
-import { InFlight, SYSTEM_CLOCK } from './in-flight.ts';
+import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
 import type { Delivery, SocketLike, SyncOptions } from './sync-options.ts';
 
 export type { Clock } from './in-flight.ts';
@@ -57,7 +57,9 @@ export class SyncClient {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** After `rate_limited`, nothing is pushed before this time (ms since the epoch). */
   private pushesHeldUntil = 0;
-  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private holdTimer: unknown;
+  /** Real time, or a test's: the acknowledgement timeout and the rate limit's hold. */
+  private readonly clock: Clock;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly backoff: Backoff;
   private readonly windowPerRoom: number;
@@ -73,10 +75,9 @@ export class SyncClient {
       refused: async (id, code, message) =>
         void (await options.store.markRejected(id, code, message)),
     };
-    this.inFlight = new InFlight(
-      options.clock ?? SYSTEM_CLOCK,
-      options.ackTimeoutMs ?? 10_000,
-      (ids) => this.resendOverdue(ids),
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.inFlight = new InFlight(this.clock, options.ackTimeoutMs ?? 10_000, (ids) =>
+      this.resendOverdue(ids),
     );
   }
 
@@ -98,6 +99,7 @@ export class SyncClient {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     this.socket?.close(1000, 'client stopped');
     this.dropSocket();
   }
@@ -184,7 +186,7 @@ export class SyncClient {
    * back a message written in another room.
    */
   private async pushOutbox(): Promise<void> {
-    if (!this.welcomed || Date.now() < this.pushesHeldUntil) return;
+    if (!this.welcomed || this.clock.now() < this.pushesHeldUntil) return;
     const { store } = this.options;
     const queues: StoredEvent[][][] = [];
     for (const room of await store.outboxRooms()) {
@@ -206,15 +208,16 @@ export class SyncClient {
         const claimed = await store.claimForPush(batch.map((e) => e.id));
         if (!this.welcomed || claimed.length === 0) continue;
         const signed = await signForPush(claimed, this.options.identity, this.delivery);
-        if (signed.length === 0) continue;
+        if (signed.length === 0 || !this.welcomed) continue;
+        // In flight only if written: an event marked so is not pushed again on this socket.
+        if (!this.send({ type: 'push', events: signed.map((e) => e.wire) })) return;
+        this.inFlight.add(signed.map((e) => e.event));
+        // Kept after the send, not before: a write here would queue behind every read the
+        // append set off, and a signature lost with a crash is made again, the same one.
         const fresh = signed.filter(({ event, wire }) => wire.sig && event.sig !== wire.sig);
         if (fresh.length) {
           await store.recordSignatures(fresh.map((e) => ({ pos: e.event.pos, sig: e.wire.sig! })));
         }
-        if (!this.welcomed) continue;
-        // In flight only if written: an event marked so is not pushed again on this socket.
-        if (!this.send({ type: 'push', events: signed.map((e) => e.wire) })) return;
-        this.inFlight.add(signed.map((e) => e.event));
       }
     }
   }
@@ -400,9 +403,9 @@ export class SyncClient {
           // Nothing of what is on the wire was stored past the limit: all of it goes
           // again, in order, once the relay said it may (the acknowledged once only).
           this.inFlight.clear();
-          this.pushesHeldUntil = Date.now() + (message.retryAfterMs ?? 1000);
-          clearTimeout(this.holdTimer);
-          this.holdTimer = setTimeout(() => {
+          this.pushesHeldUntil = this.clock.now() + (message.retryAfterMs ?? 1000);
+          if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+          this.holdTimer = this.clock.setTimeout(() => {
             this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
           }, message.retryAfterMs ?? 1000);
         }
