@@ -12,7 +12,8 @@ if (app) {
       if (message) app.fatal = message;
     })
     .catch((error: unknown) => console.warn('kafky: could not check for Ed25519', error));
-  const connection = connectToWorker((message) => (app.fatal = message));
+  // The Ed25519 message above says more than the worker's failure it causes: keep it.
+  const connection = connectToWorker((message) => (app.fatal ??= message));
   app.connection = connection;
   startNotifications(connection.api, {
     currentRoom: () => app.room,

@@ -29,8 +29,14 @@ export async function startRelay(
   options: { logger?: RelayLogger; helloTimeoutMs?: number } = {},
 ): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // Set once listening: what a failure of the log closes.
-  const started: { relay?: RunningRelay } = {};
+  // Set once listening: what a failure of the log closes (then, or as soon as it is set).
+  const started: { relay?: RunningRelay; failed?: boolean } = {};
+  const closeAfterFailure = () =>
+    started.relay?.close().catch((error: unknown) =>
+      logger.error('relay: could not close after the log failed', {
+        error: (error as Error).message,
+      }),
+    );
   // Appends (and their fsync) on a thread of their own; reads and queries stay on this one.
   const log = await ThreadedEventLog.open(config.dbFile, {
     onRebuild: rebuildReporter(logger),
@@ -38,7 +44,8 @@ export async function startRelay(
       // Nothing can be stored any more: close and exit with an error, for a supervisor to restart.
       logger.error('relay: the log failed, closing', { error: error.message });
       process.exitCode = 1;
-      void started.relay?.close();
+      started.failed = true;
+      void closeAfterFailure();
     },
   });
   const limits: RelayLimits = { ...DEFAULT_LIMITS };
@@ -93,6 +100,8 @@ export async function startRelay(
       return closing;
     },
   };
+  // The log may have failed while the port was opening.
+  if (started.failed) void closeAfterFailure();
   return started.relay;
 }
 

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_ROOM, type EventId, type RoomId } from '../../shared/ids.ts';
-import type { RoomSummary } from '../api.ts';
+import type { FailedCommandView, RoomSummary } from '../api.ts';
 import { askNotificationPermission, notificationPermission } from '../tab/notifications.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
 import './kafky-composer.ts';
@@ -39,6 +39,10 @@ export class KafkyApp extends LitElement {
   private readonly rooms = new WatchController<RoomSummary[]>(this, (api, listener) =>
     api.watchRooms(listener),
   );
+  /** Commands the relay refused part-way; one may have been this room's creation. */
+  private readonly failed = new WatchController<FailedCommandView[]>(this, (api, listener) =>
+    api.watchFailedCommands(listener),
+  );
   private joining: RoomId | null = null;
 
   constructor() {
@@ -67,27 +71,44 @@ export class KafkyApp extends LitElement {
     const rooms = this.rooms.value;
     const total = rooms?.reduce((sum, r) => sum + r.unread, 0) ?? 0;
     document.title = total > 0 ? `(${total}) Kafky` : 'Kafky';
+    const failed = this.failed.value;
+    // The room on screen was never made (its creation was refused): back to the lobby,
+    // before anything could take its address for an invite and join it.
+    if (failed?.some((f) => f.room === this.room)) {
+      location.hash = roomHref(DEFAULT_ROOM);
+      return;
+    }
     // Opening an invite link is joining the room it names.
-    if (rooms && this.connection && this.joining !== this.room) {
+    if (rooms && failed && this.connection && this.joining !== this.room) {
       const known = rooms.some((r) => r.room === this.room);
+      const route = routeFromHash(location.hash);
       // A room seen here once and then gone (left, or its creation undone) is not an
       // invite: only a room first reached by its link is joined.
-      if (known) this.joining = this.room;
-      else {
-        const route = routeFromHash(location.hash);
-        if (route?.room === this.room) {
-          this.joining = this.room;
-          const room = this.room;
-          this.connection.api
-            .joinRoom(room, route.secret ?? undefined)
-            // Kept in this browser now: out of the address bar and the history.
-            .then(() => route.secret && history.replaceState(null, '', roomHref(room)))
-            .catch(
-              (error: unknown) => (this.fatal = `Could not join: ${(error as Error).message}`),
-            );
-        }
+      if (known) {
+        this.joining = this.room;
+        // An invite opened for a room already here may bring the secret it lacked.
+        if (route?.room === this.room && route.secret) this.join(route.secret);
+      } else if (route?.room === this.room) {
+        this.joining = this.room;
+        this.join(route.secret);
       }
     }
+  }
+
+  private join(secret: string | null): void {
+    this.connection?.api
+      .joinRoom(this.room, secret ?? undefined)
+      .then(() => secret && this.forgetSecret(secret))
+      .catch((error: unknown) => (this.fatal = `Could not join: ${(error as Error).message}`));
+  }
+
+  /**
+   * Takes an invite's secret out of the address bar and the history once it is kept in
+   * this browser, unless the reader has gone elsewhere meanwhile.
+   */
+  private forgetSecret(secret: string): void {
+    const invite = routeFromHash(location.hash);
+    if (invite?.secret === secret) history.replaceState(null, '', roomHref(invite.room));
   }
 
   override render() {

@@ -155,9 +155,11 @@ export class KafkyMessageList extends LitElement {
     }
     if (this.partial === 'first' && this.timeline.fresh) {
       this.partial = 'completing';
-      // After the frame that paints the latest messages.
+      const room = this.room;
+      // After the frame that paints the latest messages (of this room, if still shown).
       requestAnimationFrame(() =>
         setTimeout(() => {
+          if (this.room !== room) return;
           this.partial = false;
           this.requestUpdate();
         }),

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { DEFAULT_ROOM, type RoomId } from '../../shared/ids.ts';
+import type { RoomId } from '../../shared/ids.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import type { FailedCommandView, RoomSummary } from '../api.ts';
 import type { WorkerConnection } from '../tab/worker-connection.ts';
@@ -28,7 +28,7 @@ export class KafkyRoomList extends LitElement {
   );
 
   /** Rooms whose creation the relay refused part-way: undone here, kept to say why. */
-  readonly failed = new WatchController<FailedCommandView[]>(this, (api, listener) =>
+  private readonly failed = new WatchController<FailedCommandView[]>(this, (api, listener) =>
     api.watchFailedCommands(listener),
   );
 
@@ -85,13 +85,6 @@ export class KafkyRoomList extends LitElement {
         </ul>
       </div>
     `;
-  }
-
-  override updated(): void {
-    // The room on screen was never made: go back to the lobby rather than show (or,
-    // on a reload, join by its link) a room no one else has.
-    if (this.failed.value?.some((f) => f.room === this.room))
-      location.hash = roomHref(DEFAULT_ROOM);
   }
 
   private dismiss(failed: FailedCommandView): void {

@@ -88,7 +88,12 @@ export class OutgoingMessages {
 
   private post(note: Note): void {
     this.apply(note, true);
-    this.channel?.postMessage(note);
+    try {
+      this.channel?.postMessage(note);
+    } catch (error) {
+      // The other tabs show it when the worker has stored it; this tab already does.
+      console.warn('kafky: could not tell the other tabs', error);
+    }
   }
 
   private apply(note: Note, own: boolean): void {
@@ -115,7 +120,15 @@ export class OutgoingMessages {
   }
 
   private notify(added: Outgoing | null): void {
-    for (const listener of this.listeners) listener(added);
+    // Called from the composer's send, a timer and the channel: a failing view must not
+    // lose what was typed or stop the others from hearing.
+    for (const listener of this.listeners) {
+      try {
+        listener(added);
+      } catch (error) {
+        console.error('kafky: an outgoing-message listener failed', error);
+      }
+    }
   }
 }
 

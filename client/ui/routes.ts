@@ -28,7 +28,12 @@ export interface Route {
 
 export function routeFromHash(hash: string): Route | null {
   const match = /^#\/r\/([^/?#]+)(?:\/([^/?#]+))?$/.exec(hash);
-  const room = match?.[1] ? decodeURIComponent(match[1]) : null;
+  let room: string | null;
+  try {
+    room = match?.[1] ? decodeURIComponent(match[1]) : null;
+  } catch {
+    return null; // A malformed escape (`%E0`): no route, so the app opens the lobby.
+  }
   if (!isRoomId(room)) return null;
   const rest = match?.[2] ?? null;
   // A message id and a secret cannot be mistaken: 26 Crockford characters against 43.

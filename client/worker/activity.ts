@@ -91,8 +91,9 @@ export class ActivityState {
    * let it in after all: a room is never shown as merely empty when it is closed to us.
    */
   denied(room: RoomId, reason: string | null): void {
+    // Called on every caught-up: no entry for a room that never had anything.
+    if ((this.rooms.get(room)?.denied ?? null) === reason) return;
     const state = this.room(room);
-    if (state.denied === reason) return;
     state.denied = reason;
     this.changed(room);
   }

@@ -143,8 +143,11 @@ export class Commands {
       throw new KafkyError('room_denied', 'This invite link is damaged: its secret is not whole.');
     }
     const member = await this.db.members.get([room, this.author]);
-    const state = (await this.store.rooms()).find((r) => r.room === room);
-    if (member?.member && state && !state.left) return;
+    const state = await this.db.rooms.get(room);
+    // In it already, unless this brings the secret it lacked (a room first opened by its
+    // id alone, which the relay keeps closed): then joining again keeps it and proves it.
+    const newSecret = secret !== undefined && !state?.secret;
+    if (member?.member && state && !state.left && !newSecret) return;
     await this.append(
       [{ room, type: 'member.joined', v: 1, payload: {} }, ...(await this.nameDraft(room))],
       processes.deliver,
@@ -212,9 +215,15 @@ async function joinLocally(
   secret?: string,
 ): Promise<void> {
   const state = await db.rooms.get(room);
-  if (!state) await db.rooms.add({ room, cursor: 0, ...(secret ? { secret } : {}) });
-  else if (state.left && joins) await db.rooms.update(room, { left: false });
-  if (state && !state.secret && secret) await db.rooms.update(room, { secret });
+  if (!state) {
+    await db.rooms.add({ room, cursor: 0, ...(secret ? { secret } : {}) });
+    return;
+  }
+  const changes = {
+    ...(state.left && joins && { left: false }),
+    ...(!state.secret && secret && { secret }),
+  };
+  if (Object.keys(changes).length > 0) await db.rooms.update(room, changes);
 }
 
 /** A refused message offers Retry and Discard; anything else would be lost with it. */

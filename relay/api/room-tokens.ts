@@ -10,7 +10,7 @@ import { refuse } from './errors.ts';
  * token signed by the room's key (`roomToken` in shared/crypto), as a socket takes a
  * proof. The token names its expiry and is good for its one room; open rooms need none.
  */
-export function roomTokens(hub: Hub, now: () => number = Date.now): MiddlewareHandler {
+export function roomTokens(hub: Hub): MiddlewareHandler {
   return async (c, next) => {
     const room = c.req.param('room');
     if (!isRoomId(room)) return next();
@@ -23,7 +23,7 @@ export function roomTokens(hub: Hub, now: () => number = Date.now): MiddlewareHa
     }
     const token = parseRoomToken(bearer);
     if (!token) refuse('invalid_token', 'a token is <expires>.<signature>');
-    if (token.expires <= now()) refuse('invalid_token', 'this token has expired');
+    if (token.expires <= hub.time()) refuse('invalid_token', 'this token has expired');
     if (!verifyProof(state.key, PROOF_TEXTS.token(room, token.expires), token.signature)) {
       refuse('invalid_token', `this token was not made with the key of room ${room}`);
     }

@@ -47,7 +47,11 @@ export function stored(dbFile: string): { ids: string[]; seqs: Map<string, numbe
       id: string;
     }[];
     const seqs = new Map<string, number[]>();
-    for (const { room, seq } of rows) seqs.set(room, [...(seqs.get(room) ?? []), seq]);
+    for (const { room, seq } of rows) {
+      const list = seqs.get(room) ?? [];
+      list.push(seq);
+      seqs.set(room, list);
+    }
     return { ids: rows.map((r) => r.id), seqs };
   } finally {
     db.close();

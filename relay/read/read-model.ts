@@ -198,7 +198,7 @@ export class ReadModel {
     // Something in the batch threw: again one by one, to keep all the others.
     for (const appended of batch) {
       try {
-        this.guarded(() => this.projectOne(appended));
+        this.guarded(() => this.projectBatch([appended]));
       } catch (error) {
         if (isStorageFailure(error)) throw error;
         const { event, seq } = appended;
@@ -245,8 +245,9 @@ export class ReadModel {
   }
 
   /**
-   * The batch as `projectOne` would project it event by event, but with one `rooms` write
-   * per room rather than per event: the batch's events of a room come in sequence order,
+   * Projects events read as the client reads them (checked, then upcast; unknown and
+   * invalid ones count towards the room's head but are not projected), with one `rooms`
+   * write per room rather than per event: the batch's events of a room come in sequence order,
    * so the room ends at the last one's head and time, with all its messages counted. The
    * row is written first, so a `room.created` or `room.renamed` finds it.
    */
@@ -269,16 +270,6 @@ export class ReadModel {
       const event = known[i];
       if (event) this.apply(event, seq, rts);
     });
-  }
-
-  private projectOne({ event, seq, rts }: Appended): void {
-    // Read as the client reads: checked, then upcast to the current version. Unknown and
-    // invalid events count towards the room's head but are not projected.
-    const read = readEvent(event);
-    const known = read.kind === 'current' ? read.event : null;
-    const isMessage = known?.type === 'message.sent' ? 1 : 0;
-    this.statements.touchRoom.run(event.room, seq, isMessage, rts);
-    if (known) this.apply(known, seq, rts);
   }
 
   private apply(event: KafkyEvent, seq: number, rts: number): void {

@@ -1,6 +1,6 @@
 import type { AuthorId, RoomId } from '../ids.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
-import { ED25519, PROOF_TEXTS, signText } from './signing.ts';
+import { ED25519, PROOF_TEXTS, isKeyAuthor, signText } from './signing.ts';
 import { randomBytes, subtle, type PlatformKey } from './platform.ts';
 
 /**
@@ -20,9 +20,8 @@ export function newRoomSecret(): string {
   return toBase64url(randomBytes(32));
 }
 
-export function isRoomSecret(secret: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(secret) && fromBase64url(secret)?.length === 32;
-}
+/** A secret is 32 bytes in base64url, the same shape as a public key. */
+export const isRoomSecret: (secret: string) => boolean = isKeyAuthor;
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): Web Crypto imports seeds only so.
 const PKCS8_SEED_PREFIX = [

@@ -35,7 +35,10 @@ export async function signForPush(
       );
       continue;
     }
-    signed.push({ event, wire: await signEvent(wireEvent(event), identity.privateKey) });
+    // A signature once made is kept (a claimed event is never rewritten): a resend, a
+    // reconnect or an epoch change does not sign it again.
+    const wire = wireEvent(event);
+    signed.push({ event, wire: wire.sig ? wire : await signEvent(wire, identity.privateKey) });
   }
   return signed;
 }
