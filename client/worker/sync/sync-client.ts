@@ -397,10 +397,6 @@ export class SyncClient {
       case 'error':
         this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
         if (message.code === 'room_denied' && message.room && from === this.socket) {
-          // Not proved after all: its pushes wait for a subscribe that is let in, rather
-          // than being refused and held again every second.
-          this.proven.delete(message.room);
-          this.subscribed.delete(message.room);
           this.options.activity?.denied(message.room, message.message);
         }
         if (message.code === 'rate_limited' && from === this.socket) {
