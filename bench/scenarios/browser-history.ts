@@ -11,6 +11,7 @@ import { freePort } from '../../relay/testing/relay-process.ts';
 import { DEFAULT_ROOM } from '../../shared/index.ts';
 import type { Context } from '../config.ts';
 import { launchProfile, openKafky, waitSeen } from '../lib/browser.ts';
+import { idbFloor } from '../lib/idb-floor.ts';
 import { evaluateIn, profileChromium } from '../lib/cdp.ts';
 import { TARGETS, type Recorder } from '../lib/figures.ts';
 import { WorkerProcess } from '../lib/procs.ts';
@@ -194,7 +195,22 @@ export async function browserHistory(
         rebuildSeconds,
         n >= 100_000 ? { target: TARGETS.rebuild100k } : {},
       );
+      // The floor: the same rows stored with raw IndexedDB, with Kafky's indexes and without.
+      const floor = { indexed: 0, bare: 0 };
+      for (const indexed of [true, false]) {
+        const seconds = (await idbFloor(page, { events: n, page: 500, indexed })) / 1000;
+        floor[indexed ? 'indexed' : 'bare'] = seconds;
+        add(
+          `floor.${indexed ? 'indexed' : 'bare'}`,
+          `baseline: raw IndexedDB, the same ${at} and their rows, pages of 500, ${
+            indexed ? 'with Kafky’s indexes' : 'no secondary index'
+          }`,
+          's',
+          seconds,
+        );
+      }
       rec.detail(`history.run${run}`, {
+        floor,
         n,
         catchUp,
         bytes,
