@@ -29,6 +29,16 @@ export interface RefusedEvent {
   reason: string;
 }
 
+/**
+ * Own events an append hands straight to the socket: claimed (marked pushed) in the
+ * append's own transaction, and sent as soon as it commits, with no IndexedDB between.
+ */
+export interface HandOver {
+  ids: ReadonlySet<EventId>;
+  /** Called once, when the append's outermost transaction has committed or failed. */
+  settle: (committed: boolean) => void;
+}
+
 /** What a write changed, for the bus to announce once the transaction has committed. */
 export interface Applied {
   /** Events this browser did not hold before. */
@@ -50,6 +60,15 @@ export class EventStore {
 
   /** Which event types and versions this code knows: projectors see only those, upcast. */
   readonly registry: Registry;
+
+  /**
+   * Asked inside each append of own events (Dexie calls only) which of them go to the
+   * socket the moment the transaction commits; set by the core to its sync engine.
+   */
+  handOver: ((events: readonly KafkyEvent[]) => Promise<HandOver | null>) | undefined;
+
+  /** Signs a rewritten draft before its rewrite (outside the transaction); set by the core. */
+  sign: (<E extends AnyEvent>(event: E) => Promise<E>) | undefined;
 
   /**
    * `registry` defaults to this code's own (a test passes an older one); `buildChunk` is
@@ -87,11 +106,20 @@ export class EventStore {
     this.checkWritable(events);
     return this.write(async () => {
       await alongside?.(this.db);
+      const handed = await this.handOver?.(events);
+      if (handed) afterCommit(handed.settle);
       const stored: StoredEvent[] = [];
       for (const event of events) {
         const pos = await this.db.events.add({ ...event });
         const appended: StoredEvent = { ...event, pos };
-        await this.db.outbox.add({ id: event.id, room: event.room, pos, type: event.type });
+        const pushed = handed?.ids.has(event.id) ? { pushed: true } : {};
+        await this.db.outbox.add({
+          id: event.id,
+          room: event.room,
+          pos,
+          type: event.type,
+          ...pushed,
+        });
         await this.project(appended, true);
         stored.push(appended);
       }
@@ -134,6 +162,8 @@ export class EventStore {
    * it may be at the relay, and only a new event can change it.
    */
   async reviseDraft(id: EventId, payload: KafkyEvent['payload'] | null): Promise<boolean> {
+    // Signed before the transaction (Web Crypto is asynchronous), from the draft as it is now.
+    const signed = payload === null ? undefined : await this.signRevision(id, payload);
     return this.write(async () => {
       const entry = await this.db.outbox.get(id);
       if (!entry || entry.pushed) return false;
@@ -145,14 +175,35 @@ export class EventStore {
         await this.unproject(event);
         return true;
       }
-      // Rewritten as the version this code writes, should it be older.
-      const v = this.registry.currentVersion(event.type) ?? event.v;
-      const revised = { ...event, v, payload } as StoredEvent;
+      const { sig: _old, ...unsigned } = { ...event, v: this.revisedVersion(event), payload };
+      // The old signature no longer holds; without a new one it is signed as it leaves.
+      const revised = (
+        signed?.payload === payload && signed.v === unsigned.v && signed.ts === unsigned.ts
+          ? { ...unsigned, sig: signed.sig }
+          : unsigned
+      ) as StoredEvent;
       this.checkWritable([stripStorage(revised)]);
       await this.db.events.put(revised);
       await this.project(revised);
       return true;
     });
+  }
+
+  /** A draft rewritten as the version this code writes, should it be older. */
+  private revisedVersion(event: StoredEvent): number {
+    return this.registry.currentVersion(event.type) ?? event.v;
+  }
+
+  /** The draft `id` rewritten with `payload`, signed; undefined if it is no draft or no signer. */
+  private async signRevision(
+    id: EventId,
+    payload: KafkyEvent['payload'],
+  ): Promise<StoredEvent | undefined> {
+    const entry = await this.db.outbox.get(id);
+    const event = entry && !entry.pushed ? await this.db.events.get(entry.pos) : undefined;
+    if (!event || !this.sign) return undefined;
+    const { sig: _old, ...unsigned } = { ...event, v: this.revisedVersion(event), payload };
+    return this.sign(unsigned);
   }
 
   /** Sends a refused own event again: back in the outbox, shown pending. */
@@ -317,6 +368,14 @@ export class EventStore {
     return events.filter((event): event is StoredEvent => event !== undefined);
   }
 
+  /** The ids in a room's outbox queue. */
+  async outboxIds(room: RoomId): Promise<EventId[]> {
+    return this.db.outbox
+      .where('[room+pos]')
+      .between([room, Dexie.minKey], [room, Dexie.maxKey])
+      .primaryKeys();
+  }
+
   /** Rooms with events waiting for the relay. */
   async outboxRooms(): Promise<RoomId[]> {
     return (await this.db.outbox.orderBy('room').uniqueKeys()) as RoomId[];
@@ -456,4 +515,26 @@ export class EventStore {
       throw storageError(error);
     }
   }
+}
+
+/**
+ * Calls `settle` once the outermost transaction around this call has committed (true) or
+ * failed (false): a write nested in a saga's transaction commits only with it.
+ */
+function afterCommit(settle: (committed: boolean) => void): void {
+  let transaction = Dexie.currentTransaction;
+  while (transaction?.parent) transaction = transaction.parent;
+  if (!transaction) {
+    settle(false);
+    return;
+  }
+  let settled = false;
+  const once = (committed: boolean) => {
+    if (settled) return;
+    settled = true;
+    settle(committed);
+  };
+  transaction.on('complete', () => once(true));
+  transaction.on('abort', () => once(false));
+  transaction.on('error', () => once(false));
 }

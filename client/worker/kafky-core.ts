@@ -1,4 +1,10 @@
-import { DEFAULT_ROOM, type AuthorId, type RoomId } from '../../shared/index.ts';
+import {
+  DEFAULT_ROOM,
+  signEvent,
+  type AuthorId,
+  type AnyEvent,
+  type RoomId,
+} from '../../shared/index.ts';
 import { ActivityState } from './activity.ts';
 import { BrowserChannel, type ChannelLike, type StatusSource } from './browser-channel.ts';
 import { EventBus } from './bus.ts';
@@ -84,6 +90,8 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   // Before anything is written: every event this browser writes is signed by this key.
   const identity = await loadIdentity(db);
   const author = identity.author;
+  const sign = <E extends AnyEvent>(event: E): Promise<E> => signEvent(event, identity.privateKey);
+  store.sign = sign;
   const firstStart = (await store.rooms()).length === 0;
   const bus = new EventBus();
   const activity = new ActivityState(options.now);
@@ -94,6 +102,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     bus,
     author,
     definitions: PROCESS_DEFINITIONS,
+    sign,
     ...(options.now ? { now: options.now } : {}),
   });
   // Processes outlive the worker that started them: each goes on where the log says it stands.
@@ -110,6 +119,8 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     delivery: processes,
   });
   processes.unfollow = (room) => sync.unfollow(room);
+  // An own event written while the way is clear leaves the moment its append commits.
+  store.handOver = (events) => sync.handOver(events);
   // The sync engine is an eager subscriber: an event stored here is pushed at once, and a
   // room just opened or joined is followed at once. Through the bus, this also works for
   // events written by another tab's core when tabs run their own (no SharedWorker).
@@ -117,6 +128,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     if (event.author !== author || event.seq !== undefined) return;
     if (event.type === 'room.created' || event.type === 'member.joined') sync.follow(event.room);
     if (event.type === 'member.left') sync.unfollow(event.room);
+    if (sync.onTheWire(event.id)) return;
     return sync.flush();
   });
   options.network?.addEventListener('online', () => sync.setNetwork(true));

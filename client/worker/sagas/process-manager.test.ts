@@ -8,12 +8,19 @@ import { EventStore } from '../event-store.ts';
 import { PROJECTORS } from '../projectors/index.ts';
 import { ALICE, BOB, ROOM, messageEvent, sequenced } from '../test-helpers.ts';
 import { PROCESS_DEFINITIONS } from './definitions.ts';
-import { ProcessManager, type ProcessChange } from './process-manager.ts';
+import {
+  ProcessManager,
+  type ProcessChange,
+  type ProcessManagerOptions,
+} from './process-manager.ts';
 
 let seq = 0;
 
 /** A browser's store, process manager and commands over a fake IndexedDB database of `name`. */
-async function browser(name = `kafky-sagas-${Math.random()}`) {
+async function browser(
+  name = `kafky-sagas-${Math.random()}`,
+  sign?: ProcessManagerOptions['sign'],
+) {
   const db = openDb(name);
   const store = new EventStore(db, PROJECTORS);
   await store.join(ROOM);
@@ -24,6 +31,7 @@ async function browser(name = `kafky-sagas-${Math.random()}`) {
     bus,
     author: ALICE,
     definitions: PROCESS_DEFINITIONS,
+    ...(sign ? { sign } : {}),
   });
   const unfollowed: RoomId[] = [];
   processes.unfollow = (room) => unfollowed.push(room);
@@ -178,6 +186,28 @@ describe('sending a message', () => {
     await b.commands.deleteMessage(id);
     expect(await b.processes.list()).toEqual([]);
     expect(b.changes.at(-1)).toMatchObject({ ended: true, process: { kind: 'send-message' } });
+    b.close();
+  });
+});
+
+const FAKE_SIG = 's'.repeat(86);
+
+describe('signing', () => {
+  it('signs the first step’s events before they are written, and a later step’s as they leave', async () => {
+    const signed: string[] = [];
+    const b = await browser(undefined, (event) => {
+      signed.push(event.type);
+      return Promise.resolve({ ...event, sig: FAKE_SIG });
+    });
+    const room = await b.commands.createRoom('signed room');
+    const [created] = await b.store.outbox(room, 10);
+    expect(created).toMatchObject({ type: 'room.created', sig: FAKE_SIG });
+    await b.ack(created!.id);
+    const [joined] = await b.store.outbox(room, 10);
+    // Written inside the acknowledgement's transaction: no Web Crypto there.
+    expect(joined).toMatchObject({ type: 'member.joined' });
+    expect(joined!.sig).toBeUndefined();
+    expect(signed).toEqual(['room.created']);
     b.close();
   });
 });

@@ -5,6 +5,7 @@ import {
   type AuthorId,
   type ErrorCode,
   type EventId,
+  type AnyEvent,
   type KafkyEvent,
   type RoomId,
 } from '../../../shared/index.ts';
@@ -43,6 +44,12 @@ export interface ProcessManagerOptions {
   author: AuthorId;
   definitions: readonly ProcessDefinition[];
   now?: () => number;
+  /**
+   * Signs own events before the transaction that writes them (Web Crypto is
+   * asynchronous), so they are stored signed and can leave the moment it commits. Events
+   * of later steps, written inside another transaction, are signed as they leave.
+   */
+  sign?: <E extends AnyEvent>(event: E) => Promise<E>;
 }
 
 /**
@@ -98,9 +105,12 @@ export class ProcessManager implements Delivery {
       created: time,
       updated: time,
     };
+    const { sign } = this.options;
+    const first = definition.steps[0]?.events(data).map((draft) => this.event(draft));
+    const signed = first && sign ? await Promise.all(first.map((event) => sign(event))) : first;
     const events = await this.transact(async (effects) => {
       await alongside?.(this.options.db);
-      await this.advance(process, effects);
+      await this.advance(process, effects, signed);
       return effects.appended.slice();
     });
     return { process, events };
@@ -311,16 +321,24 @@ export class ProcessManager implements Delivery {
     await this.save(process, effects);
   }
 
-  /** Starts the steps from the current one on, until one has events to wait for. */
-  private async advance(process: ProcessRow, effects: Effects): Promise<void> {
+  /**
+   * Starts the steps from the current one on, until one has events to wait for. `first`
+   * are the current step's events if made (and signed) before the transaction.
+   */
+  private async advance(
+    process: ProcessRow,
+    effects: Effects,
+    first?: readonly KafkyEvent[],
+  ): Promise<void> {
     const definition = this.definitions.get(process.kind)!;
-    for (; process.step < process.steps.length; process.step += 1) {
+    for (let made = first; process.step < process.steps.length; process.step += 1) {
       const step = process.steps[process.step]!;
       if (step.state === 'waiting') {
         const drafts = definition.steps[process.step]!.events(process.data);
         const stored = await this.options.store.appendLocalAll(
-          drafts.map((draft) => this.event(draft)),
+          made ?? drafts.map((draft) => this.event(draft)),
         );
+        made = undefined;
         effects.appended.push(...stored);
         step.events = stored.map((e) => e.id);
         process.events.push(...step.events);

@@ -1,4 +1,4 @@
-import { LIMITS, signEvent } from '../../../shared/index.ts';
+import { LIMITS, signEvent, type AnyEvent } from '../../../shared/index.ts';
 import type { StoredEvent } from '../db.ts';
 import type { DeviceIdentity } from '../identity.ts';
 import type { Delivery } from './sync-client.ts';
@@ -7,7 +7,7 @@ import type { Delivery } from './sync-client.ts';
 const PUSH_BYTES_MAX = LIMITS.frameBytesMax - 1024;
 
 /** The event as its author wrote it, without what the local store adds. */
-export function wireEvent(event: StoredEvent) {
+export function wireEvent(event: AnyEvent) {
   const { id, type, v, room, author, ts, payload, sig } = event;
   return { id, type, v, room, author, ts, payload, ...(sig === undefined ? {} : { sig }) };
 }
@@ -44,8 +44,8 @@ export async function signForPush(
 }
 
 /** Splits events into push frames that respect the relay's batch and frame limits. */
-export function* batches(events: readonly StoredEvent[]): Generator<StoredEvent[]> {
-  let batch: StoredEvent[] = [];
+export function* batches<E extends AnyEvent>(events: readonly E[]): Generator<E[]> {
+  let batch: E[] = [];
   let bytes = 0;
   for (const event of events) {
     const size = JSON.stringify(wireEvent(event)).length * 3;

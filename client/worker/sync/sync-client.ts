@@ -5,13 +5,15 @@ import {
   signText,
   type ClientMessage,
   type EventId,
+  type KafkyEvent,
   type RelayMessage,
   type RoomId,
 } from '../../../shared/index.ts';
 import type { ConnectionStatus } from '../../api.ts';
 import type { StoredEvent } from '../db.ts';
+import type { HandOver } from '../event-store.ts';
 import { Backoff } from './backoff.ts';
-import { batches, signForPush } from './push-frames.ts';
+import { batches, signForPush, wireEvent } from './push-frames.ts';
 import { RoomNotThere, subscribeFrame } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
 import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
@@ -51,6 +53,10 @@ export class SyncClient {
   private readonly roomNotThere = new RoomNotThere(() => {
     this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
   });
+  /** Acknowledged, and still in the outbox until the acknowledgement is stored. */
+  private readonly acking = new Set<EventId>();
+  /** Events claimed in an append's transaction, to go out on this socket once it commits. */
+  private readonly handing = new Map<EventId, SocketLike>();
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -181,6 +187,65 @@ export class SyncClient {
   }
 
   /**
+   * Inside an append's transaction (Dexie calls only): claims its events for the socket,
+   * to be sent the moment the transaction commits, so no IndexedDB request (each queued
+   * behind the reads the append sets off in every tab) stands between the commit and the
+   * socket. Only when nothing else would hold them: the socket welcomed and not held by
+   * the rate limit, the room proven, every older event of the room already on the wire,
+   * room in its window, one frame, each signed. Otherwise null: the eager emit's flush
+   * pushes them, as any other.
+   */
+  async handOver(events: readonly KafkyEvent[]): Promise<HandOver | null> {
+    const socket = this.socket;
+    const room = events[0]?.room;
+    const { identity } = this.options;
+    const ready = () =>
+      room !== undefined &&
+      socket === this.socket &&
+      this.welcomed &&
+      this.clock.now() >= this.pushesHeldUntil &&
+      this.proven.has(room) &&
+      this.inFlight.inRoom(room) + events.length <= this.windowPerRoom;
+    const signed = (e: KafkyEvent) => !identity || (e.author === identity.author && !!e.sig);
+    if (!ready() || events.some((e) => e.room !== room || !signed(e))) return null;
+    if ([...batches(events)].length !== 1) return null;
+    const older = await this.options.store.outboxIds(room!);
+    // Acknowledged ones leave the outbox once their acknowledgement is stored.
+    if (!ready() || older.some((id) => !this.inFlight.has(id) && !this.acking.has(id))) {
+      return null;
+    }
+    for (const event of events) this.handing.set(event.id, socket!);
+    const wire = events.map(wireEvent);
+    return {
+      ids: new Set(events.map((e) => e.id)),
+      settle: (committed) => this.sendHandedOver(wire, socket!, committed),
+    };
+  }
+
+  /** Whether an own event is on the wire, or on its way there without a flush. */
+  onTheWire(id: EventId): boolean {
+    return this.inFlight.has(id) || this.handing.has(id);
+  }
+
+  private sendHandedOver(
+    events: ReturnType<typeof wireEvent>[],
+    socket: SocketLike,
+    committed: boolean,
+  ): void {
+    for (const event of events) this.handing.delete(event.id);
+    if (!committed) return;
+    const open = socket === this.socket && this.welcomed;
+    if (open && this.clock.now() >= this.pushesHeldUntil) {
+      if (this.send({ type: 'push', events })) {
+        this.inFlight.add(events);
+        return;
+      }
+    }
+    // The socket dropped or the relay asked to wait meanwhile: they go as any other.
+    this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
+  }
+
+  /**
    * Each room's outbox is its own ordered queue with its own window of unacknowledged
    * events, and rooms take turns batch by batch: a room with a long backlog never holds
    * back a message written in another room.
@@ -196,7 +261,7 @@ export class SyncClient {
       const roomWindow = this.windowPerRoom - inFlight;
       if (roomWindow <= 0) continue;
       const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
-        (e) => !this.inFlight.has(e.id) && !this.roomNotThere.has(e.id),
+        (e) => !this.onTheWire(e.id) && !this.roomNotThere.has(e.id),
       );
       queues.push([...batches(waiting.slice(0, roomWindow))]);
     }
@@ -361,8 +426,15 @@ export class SyncClient {
         return;
       }
       case 'ack': {
-        for (const ack of message.acks) this.inFlight.answered(ack.id);
-        bus.emit('kafked', await this.delivery.acked(message.acks));
+        for (const ack of message.acks) {
+          this.inFlight.answered(ack.id);
+          this.acking.add(ack.id);
+        }
+        try {
+          bus.emit('kafked', await this.delivery.acked(message.acks));
+        } finally {
+          for (const ack of message.acks) this.acking.delete(ack.id);
+        }
         // The window has room again: push what waited behind it.
         await this.flush();
         return;
