@@ -18,6 +18,7 @@ import { ProjectionQueries } from './projection-queries.ts';
 import { PROJECTORS } from './projectors/index.ts';
 import { Queries } from './queries.ts';
 import { PROCESS_DEFINITIONS } from './sagas/definitions.ts';
+import { SharedLive } from './shared-live.ts';
 import { ProcessManager } from './sagas/process-manager.ts';
 import { SyncClient, type SocketLike } from './sync/sync-client.ts';
 
@@ -71,6 +72,8 @@ export interface KafkyCore {
   readModelsReady: Promise<void>;
   /** Projector versions and positions, builds in progress, dead letters, unknown events. */
   projections: ProjectionQueries;
+  /** The live queries every tab watches, each run once for all of them. */
+  live: SharedLive;
   close(): void;
 }
 
@@ -183,6 +186,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     inspector: new InspectorQueries(db, author),
     readModelsReady,
     projections: new ProjectionQueries(db),
+    live: new SharedLive(),
     close() {
       resign.abort();
       processes.close();

@@ -28,8 +28,16 @@ export class ProjectionQueries {
       }));
   }
 
+  /**
+   * Read around the live position's row, never through it: that row moves with every
+   * write, and a live query that read it would run again after each one.
+   */
   async rebuildProgress(): Promise<RebuildProgressView> {
-    const rows = await this.db.projections.toArray();
+    const [below, above] = await Promise.all([
+      this.db.projections.where('name').below(LIVE).toArray(),
+      this.db.projections.where('name').above(LIVE).toArray(),
+    ]);
+    const rows = [...below, ...above];
     return {
       building: rows
         .filter((row) => row.rebuild)

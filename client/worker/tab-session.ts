@@ -1,5 +1,4 @@
 import { releaseProxy } from 'comlink';
-import { liveQuery } from 'dexie';
 import type { AuthorId, EventId, RoomId } from '../../shared/index.ts';
 import type {
   ActivityView,
@@ -30,6 +29,7 @@ import type {
 import { activityView, roomNames } from './activity.ts';
 import { roomHeads, type RoomCursor } from './inspector/inspector-queries.ts';
 import type { KafkyCore } from './kafky-core.ts';
+import type { SharedLive } from './shared-live.ts';
 
 let nextSubscription = 1;
 
@@ -118,55 +118,62 @@ export class TabSession implements KafkyApi {
   }
 
   async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
-    const { queries } = await this.core;
-    return this.live(() => queries.messages(room, limit), listener);
+    const { queries, live } = await this.core;
+    return this.live(
+      live,
+      `messages ${room} ${limit}`,
+      () => queries.messages(room, limit),
+      listener,
+    );
   }
 
   async watchTimeline(room: RoomId, window: TimelineWindow, listener: Listener<TimelineView>) {
-    const { queries } = await this.core;
-    return this.live(() => queries.timeline(room, window), listener);
+    const { queries, live } = await this.core;
+    const key = `timeline ${room} ${JSON.stringify(window)}`;
+    return this.live(live, key, () => queries.timeline(room, window), listener);
   }
 
   async watchRooms(listener: Listener<RoomSummary[]>) {
-    const { queries } = await this.core;
-    return this.live(() => queries.rooms(), listener);
+    const { queries, live } = await this.core;
+    return this.live(live, 'rooms', () => queries.rooms(), listener);
   }
 
   async watchRoom(room: RoomId, listener: Listener<RoomView>) {
-    const { queries } = await this.core;
-    return this.live(() => queries.room(room), listener);
+    const { queries, live } = await this.core;
+    return this.live(live, `room ${room}`, () => queries.room(room), listener);
   }
 
   async watchProfile(listener: Listener<ProfileView>) {
-    const { queries } = await this.core;
-    return this.live(() => queries.profile(), listener);
+    const { queries, live } = await this.core;
+    return this.live(live, 'profile', () => queries.profile(), listener);
   }
 
   async watchConnection(listener: Listener<ConnectionView>) {
-    const { queries, connection } = await this.core;
+    const { queries, connection, live } = await this.core;
     let pending = 0;
     const send = () => this.deliver(listener, { status: connection.status, pending });
     const stopStatus = connection.onStatus(send);
-    const counts = liveQuery(() => queries.pendingCount()).subscribe({
-      next: (count) => {
+    const stopCounts = live.watch(
+      'pending',
+      () => queries.pendingCount(),
+      (count) => {
         pending = count;
         send();
       },
-      error: (error: unknown) => this.log.error('kafky: pending count failed', error),
-    });
+    );
     return this.track(() => {
       stopStatus();
-      counts.unsubscribe();
+      stopCounts();
     }, listener);
   }
 
   async watchFailedCommands(listener: Listener<FailedCommandView[]>) {
-    const { processes } = await this.core;
-    return this.live(() => processes.failed(), listener);
+    const { processes, live } = await this.core;
+    return this.live(live, 'failed', () => processes.failed(), listener);
   }
 
   async watchActivity(room: RoomId, listener: Listener<ActivityView>) {
-    const { db, author, activity } = await this.core;
+    const { db, author, activity, live } = await this.core;
     let names: Map<AuthorId, string> | undefined;
     let last = '';
     const send = () => {
@@ -181,16 +188,18 @@ export class TabSession implements KafkyApi {
     const stopActivity = activity.onChange((changed) => {
       if (changed === room) send();
     });
-    const members = liveQuery(() => roomNames(db, room)).subscribe({
-      next: (value) => {
+    const stopMembers = live.watch(
+      `names ${room}`,
+      () => roomNames(db, room),
+      (value) => {
         names = value;
         send();
       },
-      error: (error: unknown) => this.log.error('kafky: member names failed', error),
-    });
+      (value) => JSON.stringify([...value]),
+    );
     return this.track(() => {
       stopActivity();
-      members.unsubscribe();
+      stopMembers();
     }, listener);
   }
 
@@ -199,31 +208,33 @@ export class TabSession implements KafkyApi {
     page: { before?: number; limit: number },
     listener: Listener<LogPage>,
   ) {
-    const { inspector } = await this.core;
-    return this.live(() => inspector.log(filter, page), listener);
+    const { inspector, live } = await this.core;
+    const key = `log ${JSON.stringify([filter, page])}`;
+    return this.live(live, key, () => inspector.log(filter, page), listener);
   }
 
   async watchOutbox(limit: number, listener: Listener<OutboxView>) {
-    const { inspector } = await this.core;
-    return this.live(() => inspector.outbox(limit), listener);
+    const { inspector, live } = await this.core;
+    return this.live(live, `outbox ${limit}`, () => inspector.outbox(limit), listener);
   }
 
   async watchRoomHeads(listener: Listener<RoomHeadView[]>) {
-    const { inspector, relayHeads } = await this.core;
+    const { inspector, relayHeads, live } = await this.core;
     let rooms: RoomCursor[] | undefined;
     // The local heads are in IndexedDB, the relay's in memory: either changing sends both.
     const send = () => rooms && this.deliver(listener, roomHeads(rooms, relayHeads));
     const stopHeads = relayHeads.onChange(send);
-    const cursors = liveQuery(() => inspector.rooms()).subscribe({
-      next: (value) => {
+    const stopCursors = live.watch(
+      'cursors',
+      () => inspector.rooms(),
+      (value) => {
         rooms = value;
         send();
       },
-      error: (error: unknown) => this.log.error('kafky: room heads failed', error),
-    });
+    );
     return this.track(() => {
       stopHeads();
-      cursors.unsubscribe();
+      stopCursors();
     }, listener);
   }
 
@@ -232,24 +243,13 @@ export class TabSession implements KafkyApi {
   }
 
   async watchProjections(listener: Listener<ProjectionView[]>) {
-    const { projections } = await this.core;
-    return this.live(() => projections.projections(), listener);
+    const { projections, live } = await this.core;
+    return this.live(live, 'projections', () => projections.projections(), listener);
   }
 
   async watchRebuildProgress(listener: Listener<RebuildProgressView>) {
-    const { projections } = await this.core;
-    // Positions move with every write; the progress only now and then: send changes only.
-    let last = '';
-    const progress = liveQuery(() => projections.rebuildProgress()).subscribe({
-      next: (view) => {
-        const key = JSON.stringify(view);
-        if (key === last) return;
-        last = key;
-        this.deliver(listener, view);
-      },
-      error: (error: unknown) => this.log.error('kafky: rebuild progress failed', error),
-    });
-    return this.track(() => progress.unsubscribe(), listener);
+    const { projections, live } = await this.core;
+    return this.live(live, 'rebuild', () => projections.rebuildProgress(), listener);
   }
 
   async rebuildReadModels() {
@@ -257,8 +257,8 @@ export class TabSession implements KafkyApi {
   }
 
   async watchDeadLetters(limit: number, listener: Listener<DeadLettersView>) {
-    const { projections } = await this.core;
-    return this.live(() => projections.deadLetters(limit), listener);
+    const { projections, live } = await this.core;
+    return this.live(live, `dead ${limit}`, () => projections.deadLetters(limit), listener);
   }
 
   async retryDeadLetter(projector: string, pos: number) {
@@ -270,13 +270,13 @@ export class TabSession implements KafkyApi {
   }
 
   async watchUnknownEvents(limit: number, listener: Listener<UnknownEventsView>) {
-    const { projections } = await this.core;
-    return this.live(() => projections.unknownEvents(limit), listener);
+    const { projections, live } = await this.core;
+    return this.live(live, `unknown ${limit}`, () => projections.unknownEvents(limit), listener);
   }
 
   async watchRefusedEvents(limit: number, listener: Listener<RefusedEventsView>) {
-    const { projections } = await this.core;
-    return this.live(() => projections.refusedEvents(limit), listener);
+    const { projections, live } = await this.core;
+    return this.live(live, `refused ${limit}`, () => projections.refusedEvents(limit), listener);
   }
 
   async onEvent(emit: Emit, listener: Listener<BusEvent>) {
@@ -310,12 +310,15 @@ export class TabSession implements KafkyApi {
     this.subscriptions.clear();
   }
 
-  private live<T>(query: () => Promise<T>, listener: Listener<T>): SubscriptionId {
-    const subscription = liveQuery(query).subscribe({
-      next: (value) => this.deliver(listener, value),
-      error: (error: unknown) => this.log.error('kafky: a live query failed', error),
-    });
-    return this.track(() => subscription.unsubscribe(), listener);
+  /** A live query shared with every tab asking the same (`key`): see SharedLive. */
+  private live<T>(
+    shared: SharedLive,
+    key: string,
+    query: () => Promise<T>,
+    listener: Listener<T>,
+  ): SubscriptionId {
+    const stop = shared.watch(key, query, (value) => this.deliver(listener, value));
+    return this.track(stop, listener);
   }
 
   private track<T>(stop: () => void, listener: Listener<T>): SubscriptionId {
