@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BOB, ROOM, freshStore, messageEvent, sequenced } from './test-helpers.ts';
+// After the helpers, which give Dexie its (fake) IndexedDB.
+import { liveQuery } from 'dexie';
 import { ProjectionQueries } from './projection-queries.ts';
 
 describe('ProjectionQueries', () => {
@@ -25,6 +27,29 @@ describe('ProjectionQueries', () => {
         { name: 'reads', progress: 0 },
       ],
     });
+  });
+
+  it('does not run the rebuild progress again when a write moves the live position', async () => {
+    const { db, store } = await freshStore();
+    await store.readModels.prepare();
+    const queries = new ProjectionQueries(db);
+    let runs = 0;
+    const progress = liveQuery(() => {
+      runs++;
+      return queries.rebuildProgress();
+    }).subscribe(() => undefined);
+    // Runs again on the same writes as the progress would, so when it has seen one, so has that.
+    const seen: number[] = [];
+    const messages = liveQuery(() => db.messages.count()).subscribe((n) => seen.push(n));
+    await vi.waitFor(() => expect(seen).toEqual([0]));
+    expect(runs).toBe(1);
+    await store.appendLocal(messageEvent('moves the live position'));
+    await vi.waitFor(() => expect(seen).toEqual([0, 1]));
+    expect(runs).toBe(1);
+    await db.projections.update('messages', { rebuild: { target: 10 } });
+    await vi.waitFor(() => expect(runs).toBe(2));
+    progress.unsubscribe();
+    messages.unsubscribe();
   });
 
   it('lists dead letters and unknown events by their place in the log, with their counts', async () => {

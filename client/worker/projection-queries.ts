@@ -7,13 +7,18 @@ import type {
 } from '../api.ts';
 import type { KafkyDb, ProjectionRow } from './db.ts';
 import { LIVE, positionOf } from './projection-runner.ts';
+import { PROJECTORS } from './projectors/index.ts';
 
 /**
  * The read side of projection itself, for the inspector and the rebuild progress:
  * plain reads, safe inside Dexie's liveQuery.
  */
 export class ProjectionQueries {
-  constructor(private readonly db: KafkyDb) {}
+  constructor(
+    private readonly db: KafkyDb,
+    /** The projectors whose builds to follow, by name, in the order they are listed. */
+    private readonly names: readonly string[] = PROJECTORS.map((p) => p.name).sort(),
+  ) {}
 
   async projections(): Promise<ProjectionView[]> {
     const rows = await this.db.projections.toArray();
@@ -29,15 +34,13 @@ export class ProjectionQueries {
   }
 
   /**
-   * Read around the live position's row, never through it: that row moves with every
-   * write, and a live query that read it would run again after each one.
+   * Reads each projector's row by its name, never the live position's: that row moves
+   * with every write, and a live query that read it would run again after each one.
    */
   async rebuildProgress(): Promise<RebuildProgressView> {
-    const [below, above] = await Promise.all([
-      this.db.projections.where('name').below(LIVE).toArray(),
-      this.db.projections.where('name').above(LIVE).toArray(),
-    ]);
-    const rows = [...below, ...above];
+    const rows = (await this.db.projections.bulkGet([...this.names])).flatMap((row) =>
+      row ? [row] : [],
+    );
     return {
       building: rows
         .filter((row) => row.rebuild)
