@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { prepareWriter } from './log/writer-thread.ts';
 import { backupDatabase } from './ops/backup.ts';
 import { createLogger } from './ops/logger.ts';
-import { rebuildReporter, startRelay } from './server.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   if (config.rebuild) {
-    rebuild(config.dbFile);
+    await rebuild(config.dbFile);
     return;
   }
   if (config.backupTo !== null) {
@@ -27,6 +27,9 @@ async function main(): Promise<void> {
     return;
   }
 
+  // The log's writer thread loads its code while this thread loads the server's.
+  prepareWriter();
+  const { startRelay } = await import('./server.ts');
   const logger = createLogger(config.logLevel);
   const relay = await startRelay(config, { logger });
   // For people and for the scripts that wait for it (relay/testing/relay-process.ts).
@@ -71,11 +74,12 @@ async function backup(dbFile: string, target: string): Promise<void> {
 }
 
 /** Rebuilds the read tables from the log in one transaction, progress on stderr. */
-function rebuild(dbFile: string): void {
+async function rebuild(dbFile: string): Promise<void> {
   if (!existsSync(dbFile)) {
     console.error(`kafky relay: there is no log at ${dbFile} to rebuild from`);
     process.exit(2);
   }
+  const { rebuildReporter } = await import('./server.ts');
   const progress = rebuildReporter({ warn: (message) => console.error(message) });
   // Opening rebuilds by itself when the read side is of another version: once is enough.
   const log = new SqliteEventLog(dbFile, { onRebuild: progress });

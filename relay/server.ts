@@ -48,9 +48,10 @@ export async function startRelay(
       void closeAfterFailure();
     },
   });
-  const limits: RelayLimits = { ...DEFAULT_LIMITS };
+  // The limits the config sets; the hub gives every other its default.
+  const limits: Partial<RelayLimits> = {};
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
-    limits[key] = config[key] ?? DEFAULT_LIMITS[key];
+    if (config[key] !== undefined) limits[key] = config[key];
   }
   const metrics = new RelayMetrics().withProcessMetrics();
   const hub = new Hub({ log, ...options, logger, limits, metrics });
@@ -61,7 +62,7 @@ export async function startRelay(
     allowedOrigins: config.allowedOrigins ?? [],
   });
   // Frames up to the limit get a readable error; far larger ones are cut off by ws (1009).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes * 4 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: hub.limits.maxFrameBytes * 4 });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const http = serve(

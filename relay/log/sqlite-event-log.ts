@@ -78,6 +78,11 @@ function prepare(db: Database.Database) {
 export interface SqliteEventLogOptions {
   /** Progress of the read side's rebuild, when the log finds it out of date on opening. */
   onRebuild?: RebuildOptions['onProgress'];
+  /**
+   * Every event appended passed the relay's admission first (the hub's pushes and the REST
+   * API's posts do): the read side need not check their schemas again (see ReadModel).
+   */
+  admitted?: boolean;
 }
 
 /**
@@ -126,7 +131,7 @@ export class SqliteEventLog implements EventLog {
       this.statements = prepare(this.db);
       this.reader = new LogReader(this.db);
       this.epoch = this.initMeta();
-      this.readModel = new ReadModel(this.db);
+      this.readModel = new ReadModel(this.db, options.admitted);
       this.rebuiltOnOpen = !this.readModel.current;
       if (this.rebuiltOnOpen) this.readModel.rebuild({ onProgress: options.onRebuild });
     } catch (error) {

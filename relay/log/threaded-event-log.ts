@@ -163,11 +163,18 @@ export class ThreadedEventLog implements EventLog {
   }
 
   private settle(message: FromWriter): void {
-    if (message.type !== 'appended' && message.type !== 'append-failed') return;
-    const waiting = this.waiting.get(message.id);
-    this.waiting.delete(message.id);
-    if (message.type === 'appended') waiting?.resolve(message.results);
-    else waiting?.reject(fromWriter(message.error));
+    if (message.type === 'appended') {
+      for (const { id, results } of message.answers) this.take(id)?.resolve(results);
+    } else if (message.type === 'append-failed') {
+      const error = fromWriter(message.error);
+      for (const id of message.ids) this.take(id)?.reject(error);
+    }
+  }
+
+  private take(id: number): Waiting | undefined {
+    const waiting = this.waiting.get(id);
+    this.waiting.delete(id);
+    return waiting;
   }
 
   private fail(error: unknown): void {

@@ -19,5 +19,6 @@ export type FromWriter =
   | { type: 'ready'; epoch: string; rebuiltOnOpen: boolean }
   | { type: 'failed'; error: WriterError }
   | { type: 'rebuilding'; done: number; total: number }
-  | { type: 'appended'; id: number; results: AppendResult[] }
-  | { type: 'append-failed'; id: number; error: WriterError };
+  /** Appends committed together in one transaction: each one's results, by its id. */
+  | { type: 'appended'; answers: { id: number; results: AppendResult[] }[] }
+  | { type: 'append-failed'; ids: number[]; error: WriterError };

@@ -27,9 +27,11 @@ function start(): Worker {
 /**
  * Starts a writer thread ahead of time, not holding the process open, so that the next
  * log opened need not wait while a thread loads the log's code (a large part of opening
- * one). Unused for a while, it stops.
+ * one). Unused for a while, it stops. The relay calls it before it loads the rest of its
+ * code, which the thread loads beside it; commands that open no threaded log (`--help`,
+ * `--rebuild`, `backup`) never start one.
  */
-function prepareSpare(): void {
+export function prepareWriter(): void {
   if (spare) return;
   const worker = start();
   worker.unref();
@@ -50,18 +52,16 @@ function prepareSpare(): void {
  * A writer thread (`log-worker.ts`) waiting to be told which log to open: the one
  * started ahead of time if there is one, else a new one. A process that opens logs
  * again and again (tests, tools) keeps one ready after the first; the relay, which
- * opens one, only uses the one started when it loaded this module.
+ * opens one, uses the one it started with `prepareWriter` as it loaded.
  */
 export function takeWriter(): Worker {
   const ready = spare;
   spare = undefined;
   taken += 1;
-  if (taken > 1) setImmediate(prepareSpare);
+  if (taken > 1) setImmediate(prepareWriter);
   if (!ready) return start();
   clearTimeout(ready.timer);
   ready.worker.off('error', ready.forget).off('exit', ready.forget);
   ready.worker.ref();
   return ready.worker;
 }
-
-prepareSpare();

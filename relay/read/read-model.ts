@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  EVENT_REGISTRY,
   readEvent,
   type AnyEvent,
   type AuthorId,
@@ -130,6 +131,7 @@ function prepare(db: Database.Database) {
     addPending: db.prepare<[string, string, number, string]>(
       'INSERT INTO pending_relations (room, target, seq, body) VALUES (?, ?, ?, ?)',
     ),
+    anyPending: db.prepare<[], { one: number }>('SELECT 1 AS one FROM pending_relations LIMIT 1'),
     pending: db.prepare<[string, string], { body: string }>(
       'SELECT body FROM pending_relations WHERE room = ? AND target = ? ORDER BY seq',
     ),
@@ -168,8 +170,21 @@ function prepare(db: Database.Database) {
 export class ReadModel {
   private statements: ReturnType<typeof prepare>;
   private readonly guarded: (work: () => void) => void;
+  /**
+   * Whether `pending_relations` may hold a row, as of this batch: when it holds none (the
+   * common case) a new message need not look for relations waiting for it.
+   */
+  private mayPend = true;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `admitted`: every event projected as it is appended passed the relay's admission
+   * (its schema checked, see relay/sync/admission.ts), so one of a known type at its
+   * current version is read as it is. A rebuild checks every event again, whatever this says.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly admitted = false,
+  ) {
     db.exec(SCHEMA);
     this.statements = prepare(db);
     // Inside the append's transaction this is a savepoint: a projection that throws
@@ -188,9 +203,9 @@ export class ReadModel {
    * `read_failures` and skipped, so it never costs the log its append; a failure of the
    * storage itself is thrown, and fails the append.
    */
-  project(batch: readonly Appended[]): void {
+  project(batch: readonly Appended[], admitted = this.admitted): void {
     try {
-      this.guarded(() => this.projectBatch(batch));
+      this.guarded(() => this.projectBatch(batch, admitted));
       return;
     } catch (error) {
       if (isStorageFailure(error)) throw error;
@@ -198,7 +213,7 @@ export class ReadModel {
     // Something in the batch threw: again one by one, to keep all the others.
     for (const appended of batch) {
       try {
-        this.guarded(() => this.projectBatch([appended]));
+        this.guarded(() => this.projectBatch([appended], admitted));
       } catch (error) {
         if (isStorageFailure(error)) throw error;
         const { event, seq } = appended;
@@ -227,6 +242,7 @@ export class ReadModel {
           if (rows.length === 0) break;
           this.project(
             rows.map(({ seq, rts, body }) => ({ event: JSON.parse(body) as AnyEvent, seq, rts })),
+            false,
           );
           const last = rows.at(-1)!;
           after = [last.room, last.seq];
@@ -251,11 +267,11 @@ export class ReadModel {
    * so the room ends at the last one's head and time, with all its messages counted. The
    * row is written first, so a `room.created` or `room.renamed` finds it.
    */
-  private projectBatch(batch: readonly Appended[]): void {
+  private projectBatch(batch: readonly Appended[], admitted: boolean): void {
+    this.mayPend = this.statements.anyPending.get() !== undefined;
     const rooms = new Map<RoomId, { head: number; messages: number; rts: number }>();
     const known = batch.map(({ event, seq, rts }) => {
-      const read = readEvent(event);
-      const current = read.kind === 'current' ? read.event : null;
+      const current = admitted && isCurrent(event) ? (event as KafkyEvent) : readCurrent(event);
       const room = rooms.get(event.room) ?? { head: seq, messages: 0, rts };
       room.head = seq;
       room.rts = rts;
@@ -292,7 +308,7 @@ export class ReadModel {
   private sent(message: MessageSent, seq: number, rts: number): void {
     const { id, room, author, ts, payload } = message;
     // Relations that came before their message apply now, in the room's order.
-    const pending = this.statements.pending.all(room, id);
+    const pending = this.mayPend ? this.statements.pending.all(room, id) : [];
     let state = messageState(message);
     for (const { body } of pending)
       state = applyRelation(state, JSON.parse(body) as MessageRelation);
@@ -321,6 +337,7 @@ export class ReadModel {
     // (room by room) gives the same tables.
     if (row?.room !== relation.room) {
       this.statements.addPending.run(relation.room, target, seq, JSON.stringify(relation));
+      this.mayPend = true;
       return;
     }
     const state: MessageState = {
@@ -340,6 +357,17 @@ export class ReadModel {
       target,
     );
   }
+}
+
+/** Whether an event is of a type this code knows, at the version it writes (nothing to upcast). */
+function isCurrent(event: AnyEvent): boolean {
+  return EVENT_REGISTRY.knows(event) && EVENT_REGISTRY.currentVersion(event.type) === event.v;
+}
+
+/** The event as this code reads it (checked, upcast), or null if unknown or invalid. */
+function readCurrent(event: AnyEvent): KafkyEvent | null {
+  const read = readEvent(event);
+  return read.kind === 'current' ? read.event : null;
 }
 
 /** SQLite's codes for a store that cannot take writes now, as opposed to bad data. */

@@ -9,6 +9,8 @@ import {
   type AuthorId,
   type ConnectionId,
   type ErrorCode,
+  type EventId,
+  type KafkyError,
   type Push,
   type RelayMessage,
   type RoomId,
@@ -289,15 +291,7 @@ export class Connection {
     for (const event of message.events) {
       const checked = admitPushed(event, this.author!, this.hub.maxEventBytes);
       if (checked.ok) valid.push(checked.value);
-      else {
-        this.hub.metrics.refused(checked.error.code, 1);
-        this.send({
-          type: 'rejected',
-          id: event.id,
-          code: checked.error.code,
-          message: checked.error.message,
-        });
-      }
+      else this.reject(event.id, checked.error);
     }
     if (valid.length === 0) return;
     this.commitAllowed(valid).catch((error: unknown) => {
@@ -349,14 +343,18 @@ export class Connection {
     const refusals = await checked;
     const allowed = events.filter((event, i) => {
       const refusal = refusals[i];
-      if (refusal) {
-        this.send({ type: 'rejected', id: event.id, code: refusal.code, message: refusal.message });
-      }
+      if (refusal) this.reject(event.id, refusal);
       return !refusal;
     });
     if (allowed.length === 0) return;
     const results = await this.hub.commit(this, allowed);
     results.forEach((result, i) => access.stored(allowed[i]!, result.seq));
+  }
+
+  /** Refuses one event of a push on its own (counted in the metrics); the others go on. */
+  private reject(id: EventId, { code, message }: KafkyError): void {
+    this.hub.metrics.refused(code, 1);
+    this.send({ type: 'rejected', id, code, message });
   }
 
   private error(code: ErrorCode, message: string, fatal = false): void {

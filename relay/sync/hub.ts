@@ -71,8 +71,6 @@ export class Hub {
   private readonly committer: Committer;
   private readonly guard: ClientGuard;
   private readonly sockets = new WeakMap<Connection, { socket: RelaySocket; address: string }>();
-  /** Commits not settled yet: a shutdown waits for them to be acknowledged. */
-  private readonly pending = new Set<Promise<unknown>>();
   private drainingSince: number | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
@@ -194,7 +192,8 @@ export class Hub {
    */
   async drain(): Promise<void> {
     this.drainingSince ??= this.now();
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    // A commit's submitters hear of it (and acknowledge) before the committer is idle.
+    await this.committer.idle();
   }
 
   /** Closes every connection with "going away", for a shutdown. */
@@ -217,14 +216,7 @@ export class Hub {
     keys?: IdempotencyKeys,
   ): Promise<AppendResult[]> {
     const started = performance.now();
-    const committing = this.committer.submit(events, keys);
-    this.pending.add(committing);
-    let results: AppendResult[];
-    try {
-      results = await committing;
-    } finally {
-      this.pending.delete(committing);
-    }
+    const results = await this.committer.submit(events, keys);
     this.metrics.acknowledged(results.length, (performance.now() - started) / 1000);
     from?.send({
       type: 'ack',

@@ -64,6 +64,11 @@ const { author, privateKey } = await identityFromSecret(
 const outbox = new Map<EventId, AnyEvent>();
 const acknowledged = new Set<string>();
 let written = 0;
+/**
+ * Written and in the outbox. `written` counts a burst before it is signed; an ack that
+ * arrives while it is being signed must not find the client done with the burst unsent.
+ */
+let queued = 0;
 let connections = 0;
 let socket: WebSocket | undefined;
 /** The current socket has been welcomed: pushes may go out. */
@@ -170,6 +175,7 @@ async function write(): Promise<void> {
   for (const event of burst) {
     report({ t: 'event', event });
     outbox.set(event.id, event);
+    queued += 1;
   }
   push(burst);
   if (written < total)
@@ -184,7 +190,7 @@ async function write(): Promise<void> {
 }
 
 function finishIfDone(): void {
-  if (finished || written < total || outbox.size > 0) return;
+  if (finished || queued < total || outbox.size > 0) return;
   finished = true;
   report({ t: 'done', events: written, connections });
   // No process.exit(): it could drop lines still on their way to the test (tsx passes
