@@ -13,7 +13,8 @@ import type { ConnectionStatus } from '../../api.ts';
 import type { StoredEvent } from '../db.ts';
 import type { HandOver } from '../event-store.ts';
 import { Backoff } from './backoff.ts';
-import { batches, signForPush, wireEvent } from './push-frames.ts';
+import { HandOvers, type PushLine } from './hand-over.ts';
+import { batches, signForPush } from './push-frames.ts';
 import { RoomNotThere, subscribeFrame } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
 import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
@@ -53,10 +54,8 @@ export class SyncClient {
   private readonly roomNotThere = new RoomNotThere(() => {
     this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
   });
-  /** Acknowledged, and still in the outbox until the acknowledgement is stored. */
-  private readonly acking = new Set<EventId>();
-  /** Events claimed in an append's transaction, to go out on this socket once it commits. */
-  private readonly handing = new Map<EventId, SocketLike>();
+  /** Own events pushed the moment their append commits. */
+  private readonly handOvers: HandOvers;
   private frames: Promise<void> = Promise.resolve();
   private flushing = false;
   private flushAgain = false;
@@ -85,6 +84,27 @@ export class SyncClient {
     this.inFlight = new InFlight(this.clock, options.ackTimeoutMs ?? 10_000, (ids) =>
       this.resendOverdue(ids),
     );
+    this.handOvers = new HandOvers(this.pushLine(), options.store, options.identity);
+  }
+
+  /** The socket as handing events over sees it (see HandOvers). */
+  private pushLine(): PushLine {
+    const open = () =>
+      this.welcomed && this.clock.now() >= this.pushesHeldUntil ? this.socket : null;
+    return {
+      openSocket: open,
+      roomOpen: (room, count) =>
+        this.proven.has(room) && this.inFlight.inRoom(room) + count <= this.windowPerRoom,
+      inFlight: (id) => this.inFlight.has(id),
+      push: (socket, events) => {
+        if (open() !== socket || !this.send({ type: 'push', events })) return false;
+        this.inFlight.add(events);
+        return true;
+      },
+      flush: () => {
+        this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
+      },
+    };
   }
 
   get status(): ConnectionStatus {
@@ -188,61 +208,16 @@ export class SyncClient {
 
   /**
    * Inside an append's transaction (Dexie calls only): claims its events for the socket,
-   * to be sent the moment the transaction commits, so no IndexedDB request (each queued
-   * behind the reads the append sets off in every tab) stands between the commit and the
-   * socket. Only when nothing else would hold them: the socket welcomed and not held by
-   * the rate limit, the room proven, every older event of the room already on the wire,
-   * room in its window, one frame, each signed. Otherwise null: the eager emit's flush
-   * pushes them, as any other.
+   * to go out the moment the transaction commits, when nothing else holds them back (see
+   * HandOvers); otherwise null, and the eager emit's flush pushes them.
    */
-  async handOver(events: readonly KafkyEvent[]): Promise<HandOver | null> {
-    const socket = this.socket;
-    const room = events[0]?.room;
-    const { identity } = this.options;
-    const ready = () =>
-      room !== undefined &&
-      socket === this.socket &&
-      this.welcomed &&
-      this.clock.now() >= this.pushesHeldUntil &&
-      this.proven.has(room) &&
-      this.inFlight.inRoom(room) + events.length <= this.windowPerRoom;
-    const signed = (e: KafkyEvent) => !identity || (e.author === identity.author && !!e.sig);
-    if (!ready() || events.some((e) => e.room !== room || !signed(e))) return null;
-    if ([...batches(events)].length !== 1) return null;
-    const older = await this.options.store.outboxIds(room!);
-    // Acknowledged ones leave the outbox once their acknowledgement is stored.
-    if (!ready() || older.some((id) => !this.inFlight.has(id) && !this.acking.has(id))) {
-      return null;
-    }
-    for (const event of events) this.handing.set(event.id, socket!);
-    const wire = events.map(wireEvent);
-    return {
-      ids: new Set(events.map((e) => e.id)),
-      settle: (committed) => this.sendHandedOver(wire, socket!, committed),
-    };
+  handOver(events: readonly KafkyEvent[]): Promise<HandOver | null> {
+    return this.handOvers.claim(events);
   }
 
   /** Whether an own event is on the wire, or on its way there without a flush. */
   onTheWire(id: EventId): boolean {
-    return this.inFlight.has(id) || this.handing.has(id);
-  }
-
-  private sendHandedOver(
-    events: ReturnType<typeof wireEvent>[],
-    socket: SocketLike,
-    committed: boolean,
-  ): void {
-    for (const event of events) this.handing.delete(event.id);
-    if (!committed) return;
-    const open = socket === this.socket && this.welcomed;
-    if (open && this.clock.now() >= this.pushesHeldUntil) {
-      if (this.send({ type: 'push', events })) {
-        this.inFlight.add(events);
-        return;
-      }
-    }
-    // The socket dropped or the relay asked to wait meanwhile: they go as any other.
-    this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
+    return this.inFlight.has(id) || this.handOvers.has(id);
   }
 
   /**
@@ -426,15 +401,10 @@ export class SyncClient {
         return;
       }
       case 'ack': {
-        for (const ack of message.acks) {
-          this.inFlight.answered(ack.id);
-          this.acking.add(ack.id);
-        }
-        try {
-          bus.emit('kafked', await this.delivery.acked(message.acks));
-        } finally {
-          for (const ack of message.acks) this.acking.delete(ack.id);
-        }
+        const ids = message.acks.map((ack) => ack.id);
+        for (const id of ids) this.inFlight.answered(id);
+        const acked = () => this.delivery.acked(message.acks);
+        bus.emit('kafked', await this.handOvers.acknowledging(ids, acked));
         // The window has room again: push what waited behind it.
         await this.flush();
         return;
