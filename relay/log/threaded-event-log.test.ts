@@ -67,6 +67,24 @@ describe('ThreadedEventLog', () => {
     await log.close();
   });
 
+  it('answers each of the appends it commits together with its own results', async () => {
+    const log = await open(freshFile());
+    const first = event(ROOM_A);
+    // Sent before the writer takes any: it commits those queued behind the first with it.
+    const [a, b, c] = await Promise.all([
+      log.append([first, event(ROOM_B)], 1),
+      log.append([first], 2),
+      log.append([event(ROOM_A)], 3),
+    ]);
+    expect(a).toMatchObject([
+      { id: first.id, room: ROOM_A, seq: 1, duplicate: false },
+      { room: ROOM_B, seq: 1, duplicate: false },
+    ]);
+    expect(b).toEqual([{ ...a[0], duplicate: true }]);
+    expect(c).toMatchObject([{ room: ROOM_A, seq: 2, duplicate: false }]);
+    await log.close();
+  });
+
   it('fails to open a file of a newer schema, saying why', async () => {
     const file = freshFile();
     const first = new SqliteEventLog(file);
