@@ -88,6 +88,50 @@ describe('Committer', () => {
     expect(commits[0]![1]).toBeGreaterThanOrEqual(0);
   });
 
+  it('answers a batch even when the metrics hook throws', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const committer = new Committer(new MemoryEventLog(), Date.now, () => {
+      throw new Error('hook broke');
+    });
+    const [result] = await committer.submit([event()]);
+    expect(result?.seq).toBe(1);
+    expect(errors).toHaveBeenCalledWith('kafky relay: the commit hook failed', expect.any(Error));
+    errors.mockRestore();
+  });
+
+  it('holds an early failure behind a slower batch without an unhandled rejection', async () => {
+    const log = new MemoryEventLog();
+    const original = log.append.bind(log);
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const append = vi
+      .spyOn(log, 'append')
+      .mockImplementationOnce(async (events, now) => {
+        await slow;
+        return original(events, now);
+      })
+      .mockRejectedValueOnce(new Error('disk gone'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const committer = new Committer(log);
+      const first = committer.submit([event()]);
+      await vi.waitFor(() => expect(append).toHaveBeenCalledTimes(1));
+      const second = committer.submit([event()]);
+      await vi.waitFor(() => expect(append).toHaveBeenCalledTimes(2));
+      // The second batch has failed while the first is still being written.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      expect((await first)[0]?.seq).toBe(1);
+      await expect(second).rejects.toThrow('disk gone');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('resolves submissions in the order they were made', async () => {
     const committer = new Committer(new MemoryEventLog());
     const order: number[] = [];

@@ -74,6 +74,9 @@ export class Committer {
     const sent = performance.now();
     const events = batch.flatMap((s) => s.events);
     const appending = Promise.resolve().then(() => this.log.append(events, this.now(), keys));
+    // Handled below, in order, once the batch before it settles: mark it handled now so an
+    // early failure is not an unhandled rejection meanwhile.
+    appending.catch(() => undefined);
     // Settled strictly in order, whatever order the log answers in.
     this.tail = this.tail
       .then(() => appending)
@@ -81,11 +84,16 @@ export class Committer {
         (results) => {
           // A writer holds one commit at a time: this one began when the previous one ended.
           const settled = performance.now();
-          this.onCommit?.(results.length, (settled - Math.max(sent, this.lastSettled)) / 1000);
           let offset = 0;
           for (const submission of batch) {
             submission.resolve(results.slice(offset, offset + submission.events.length));
             offset += submission.events.length;
+          }
+          // After the batch is answered: a failing metrics hook must not fail stored events.
+          try {
+            this.onCommit?.(results.length, (settled - Math.max(sent, this.lastSettled)) / 1000);
+          } catch (error) {
+            console.error('kafky relay: the commit hook failed', error);
           }
         },
         (error: unknown) => {
