@@ -17,6 +17,7 @@ describe('parseConfig', () => {
       maxEventBytes: 64 * 1024,
       allowedOrigins: [],
       logLevel: 'info',
+      logThread: 'auto',
       rebuild: false,
       help: false,
       backupTo: null,
@@ -70,6 +71,7 @@ describe('parseConfig', () => {
       /--allowed-origins \/ KAFKY_ALLOWED_ORIGINS: "example.org"/,
     ],
     [['--log-level', 'loud'], {}, /--log-level \/ KAFKY_LOG_LEVEL: "loud" is not one of/],
+    [[], { KAFKY_LOG_THREAD: 'maybe' }, /--log-thread \/ KAFKY_LOG_THREAD: "maybe" is not one of/],
     [['restore', 'x'], {}, /the one command is "backup FILE"/],
     [['backup'], {}, /the one command is "backup FILE"/],
   ])('refuses %j %j naming the option', (argv, env, message) => {
@@ -130,6 +132,7 @@ describe('parseConfig', () => {
       ['--max-buffered-bytes', 'KAFKY_MAX_BUFFERED_BYTES'],
       ['--allowed-origins', 'KAFKY_ALLOWED_ORIGINS'],
       ['--log-level', 'KAFKY_LOG_LEVEL'],
+      ['--log-thread', 'KAFKY_LOG_THREAD'],
     ]) {
       expect(help).toMatch(new RegExp(`${flag} \\S+\\s+${env}\\s`));
     }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LIMITS } from '../shared/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './ops/limits.ts';
+import { LOG_THREAD_MODES, type LogThreadMode } from './log/log-thread-mode.ts';
 import { LOG_LEVELS, type LogLevel } from './ops/logger.ts';
 import { parseOrigins } from './ops/origin.ts';
 
@@ -20,6 +21,8 @@ export interface RelayConfig extends RelayLimits {
   /** Origins whose pages may open a socket; empty: the relay's own. See ops/origin.ts. */
   allowedOrigins: string[];
   logLevel: LogLevel;
+  /** Where the log commits: see log/log-thread-mode.ts. */
+  logThread: LogThreadMode;
   /** Rebuild the read side from the log, then exit. */
   rebuild: boolean;
 }
@@ -142,6 +145,13 @@ const OPTIONS = {
     value: 'LEVEL',
     fallback: 'info',
     help: `${LOG_LEVELS.join(', ')}`,
+  },
+  logThread: {
+    flag: '--log-thread',
+    env: 'KAFKY_LOG_THREAD',
+    value: 'MODE',
+    fallback: 'auto',
+    help: "commit the log on a writer thread ('on'), on the relay's thread ('off'), or 'on' only with 3 or more cores ('auto')",
   },
 } satisfies Record<string, OptionSpec>;
 
@@ -268,6 +278,12 @@ export function parseConfig(
       `${label('logLevel')}: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`,
     );
   }
+  const logThread = (pick('logThread') ?? 'auto') as LogThreadMode;
+  if (!LOG_THREAD_MODES.includes(logThread)) {
+    throw new ConfigError(
+      `${label('logThread')}: "${logThread}" is not one of ${LOG_THREAD_MODES.join(', ')}`,
+    );
+  }
   return {
     port,
     host,
@@ -277,6 +293,7 @@ export function parseConfig(
     ...limits,
     allowedOrigins,
     logLevel,
+    logThread,
     rebuild: values.rebuild === true,
     help: values.help === true,
     backupTo,

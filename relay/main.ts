@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { SqliteEventLog } from './log/sqlite-event-log.ts';
+import { logOnThread } from './log/log-thread-mode.ts';
 import { prepareWriter } from './log/writer-thread.ts';
 import { backupDatabase } from './ops/backup.ts';
 import { createLogger } from './ops/logger.ts';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   }
 
   // The log's writer thread loads its code while this thread loads the server's.
-  prepareWriter();
+  if (logOnThread(config.logThread)) prepareWriter();
   const { startRelay } = await import('./server.ts');
   const logger = createLogger(config.logLevel);
   const relay = await startRelay(config, { logger });

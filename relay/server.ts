@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createApp } from './app.ts';
 import type { RelayConfig } from './config.ts';
+import { logOnThread } from './log/log-thread-mode.ts';
+import { SqliteEventLog } from './log/sqlite-event-log.ts';
 import { ThreadedEventLog } from './log/threaded-event-log.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './ops/limits.ts';
 import { createLogger } from './ops/logger.ts';
@@ -18,14 +20,14 @@ export interface RunningRelay {
   url: string;
   port: number;
   hub: Hub;
-  log: ThreadedEventLog;
+  log: ThreadedEventLog | SqliteEventLog;
   close(): Promise<void>;
 }
 
 /** Opens the log, builds the app and listens. Resolves once the port is open. */
 export async function startRelay(
   config: Pick<RelayConfig, 'port' | 'host' | 'dbFile' | 'staticDir'> &
-    Partial<Pick<RelayConfig, 'allowedOrigins' | 'logLevel'> & RelayLimits>,
+    Partial<Pick<RelayConfig, 'allowedOrigins' | 'logLevel' | 'logThread'> & RelayLimits>,
   options: { logger?: RelayLogger; helloTimeoutMs?: number } = {},
 ): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -37,17 +39,20 @@ export async function startRelay(
         error: (error as Error).message,
       }),
     );
-  // Appends (and their fsync) on a thread of their own; reads and queries stay on this one.
-  const log = await ThreadedEventLog.open(config.dbFile, {
-    onRebuild: rebuildReporter(logger),
-    onFailure: (error) => {
-      // Nothing can be stored any more: close and exit with an error, for a supervisor to restart.
-      logger.error('relay: the log failed, closing', { error: error.message });
-      process.exitCode = 1;
-      started.failed = true;
-      void closeAfterFailure();
-    },
-  });
+  // Appends (and their fsync) on a thread of their own where a core is free for it;
+  // reads and queries stay on this one. Only the hub appends, and it admits each event first.
+  const log = logOnThread(config.logThread ?? 'auto')
+    ? await ThreadedEventLog.open(config.dbFile, {
+        onRebuild: rebuildReporter(logger),
+        onFailure: (error) => {
+          // Nothing can be stored any more: close and exit with an error, for a supervisor to restart.
+          logger.error('relay: the log failed, closing', { error: error.message });
+          process.exitCode = 1;
+          started.failed = true;
+          void closeAfterFailure();
+        },
+      })
+    : new SqliteEventLog(config.dbFile, { admitted: true, onRebuild: rebuildReporter(logger) });
   // The limits the config sets; the hub gives every other its default.
   const limits: Partial<RelayLimits> = {};
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
