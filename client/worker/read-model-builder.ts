@@ -3,8 +3,13 @@ import type { KafkyDb, ProjectionRow, StoredEvent } from './db.ts';
 import { LIVE, SCHEMA_CHECK, positionOf, type ProjectionRunner } from './projection-runner.ts';
 import type { Projector } from './projectors/projector.ts';
 
-/** Events per transaction when read models are built from the log. */
-export const BUILD_CHUNK = 1000;
+/**
+ * Events per transaction when read models are built from the log. Each commit makes every
+ * tab's live queries run again over the rewritten rows, so fewer, larger chunks: in
+ * Chromium, 100,000 events rebuilt in 27 s with 5,000 against 49 s with 1,000 (same
+ * minutes), while a resumed build still redoes at most one chunk.
+ */
+export const BUILD_CHUNK = 5000;
 
 type Write = <T>(scope: () => Promise<T>) => Promise<T>;
 
