@@ -54,4 +54,18 @@ describe('SharedLive', () => {
     await vi.waitFor(() => expect(texts.at(-1)).toEqual(['hello', 'again']));
     expect(texts).toEqual([['hello'], ['hello', 'again']]);
   });
+
+  it('logs a failed query and starts it again for the next listener', async () => {
+    const log = { error: vi.fn() };
+    const live = new SharedLive(log);
+    let fail = true;
+    const query = () => (fail ? Promise.reject(new Error('gone')) : Promise.resolve(7));
+    live.watch('flaky', query, () => undefined);
+    await vi.waitFor(() => expect(log.error).toHaveBeenCalledTimes(1));
+    expect(live.size).toBe(0);
+    fail = false;
+    const values: number[] = [];
+    live.watch('flaky', query, (n) => values.push(n));
+    await vi.waitFor(() => expect(values).toEqual([7]));
+  });
 });

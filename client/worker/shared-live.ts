@@ -42,7 +42,11 @@ export class SharedLive {
           created.last = { fingerprint: print, value };
           for (const each of [...created.listeners]) this.call(each, value);
         },
-        error: (error: unknown) => this.log.error(`kafky: a live query (${key}) failed`, error),
+        error: (error: unknown) => {
+          this.log.error(`kafky: a live query (${key}) failed`, error);
+          // A failed observable is over: the next watch of this key starts the query again.
+          if (this.entries.get(key) === created) this.entries.delete(key);
+        },
       });
     } else if (entry.last) {
       this.call(listener, entry.last.value);

@@ -51,9 +51,7 @@ export class SyncClient {
   /** The relay's challenge on this socket, signed in `auth` and in each room's proof. */
   private challenge = '';
   /** Events of keyed rooms the relay does not have yet, held back a moment. */
-  private readonly roomNotThere = new RoomNotThere(() => {
-    this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
-  });
+  private readonly roomNotThere = new RoomNotThere(() => this.flushSoon());
   /** Own events pushed the moment their append commits. */
   private readonly handOvers: HandOvers;
   private frames: Promise<void> = Promise.resolve();
@@ -101,9 +99,7 @@ export class SyncClient {
         this.inFlight.add(events);
         return true;
       },
-      flush: () => {
-        this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
-      },
+      flush: () => this.flushSoon(),
     };
   }
 
@@ -220,6 +216,11 @@ export class SyncClient {
     return this.inFlight.has(id) || this.handOvers.has(id);
   }
 
+  /** A flush from a timer or callback, which has no one to answer to: a failure is logged. */
+  private flushSoon(): void {
+    this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
+  }
+
   /**
    * Each room's outbox is its own ordered queue with its own window of unacknowledged
    * events, and rooms take turns batch by batch: a room with a long backlog never holds
@@ -268,7 +269,7 @@ export class SyncClient {
    */
   private resendOverdue(ids: readonly EventId[]): void {
     this.log.warn(`kafky: no acknowledgement for ${ids.length} events in time; pushing them again`);
-    this.flush().catch((error: unknown) => this.log.error('kafky: could not push again', error));
+    this.flushSoon();
   }
 
   private connect(): void {
@@ -447,9 +448,10 @@ export class SyncClient {
           this.inFlight.clear();
           this.pushesHeldUntil = this.clock.now() + (message.retryAfterMs ?? 1000);
           if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
-          this.holdTimer = this.clock.setTimeout(() => {
-            this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
-          }, message.retryAfterMs ?? 1000);
+          this.holdTimer = this.clock.setTimeout(
+            () => this.flushSoon(),
+            message.retryAfterMs ?? 1000,
+          );
         }
         return;
     }
