@@ -334,10 +334,9 @@ export class ProcessManager implements Delivery {
     for (let made = first; process.step < process.steps.length; process.step += 1) {
       const step = process.steps[process.step]!;
       if (step.state === 'waiting') {
-        const drafts = definition.steps[process.step]!.events(process.data);
-        const stored = await this.options.store.appendLocalAll(
-          made ?? drafts.map((draft) => this.event(draft)),
-        );
+        const events =
+          made ?? definition.steps[process.step]!.events(process.data).map((d) => this.event(d));
+        const stored = await this.options.store.appendLocalAll(events);
         made = undefined;
         effects.appended.push(...stored);
         step.events = stored.map((e) => e.id);
