@@ -216,7 +216,7 @@ async function joinLocally(
 ): Promise<void> {
   const state = await db.rooms.get(room);
   if (!state) {
-    await db.rooms.add({ room, cursor: 0, ...(secret ? { secret } : {}) });
+    await db.rooms.add({ room, ...(secret ? { secret } : {}) });
     return;
   }
   const changes = {

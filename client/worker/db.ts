@@ -31,10 +31,17 @@ export interface OutboxEntry {
 }
 
 /** A room this browser syncs, and how far its confirmed log is complete. */
-export interface RoomState {
-  room: RoomId;
+export interface RoomState extends RoomRow {
   /** Every sequence from 1 to here is held locally. */
   cursor: number;
+}
+
+/**
+ * A room this browser syncs, as the `rooms` table holds it. Its cursor is in `cursors`:
+ * it moves with nearly every event, and the room list and header watch this table.
+ */
+export interface RoomRow {
+  room: RoomId;
   /** Set once this browser has left the room: it stops syncing it. */
   left?: boolean;
   /**
@@ -43,6 +50,12 @@ export interface RoomState {
    * open rooms (the lobby, rooms from before keys).
    */
   secret?: string;
+}
+
+/** How far a room's confirmed log is complete: every sequence from 1 to `cursor` is held. */
+export interface CursorRow {
+  room: RoomId;
+  cursor: number;
 }
 
 /** Where an event sorts in its room: see `sortKey`. */
@@ -143,7 +156,9 @@ export type RefusedEventRow = RefusedEventView & { event: unknown };
 export type KafkyDb = Dexie & {
   events: EntityTable<StoredEvent, 'pos'>;
   outbox: EntityTable<OutboxEntry, 'id'>;
-  rooms: EntityTable<RoomState, 'room'>;
+  rooms: EntityTable<RoomRow, 'room'>;
+  /** Each room's sync cursor; a room without a row has 0. */
+  cursors: EntityTable<CursorRow, 'room'>;
   messages: EntityTable<MessageRow, 'id'>;
   members: Dexie.Table<MemberRow, [RoomId, AuthorId]>;
   roomViews: EntityTable<RoomViewRow, 'room'>;
@@ -162,6 +177,7 @@ export const WRITE_TABLES = [
   'events',
   'outbox',
   'rooms',
+  'cursors',
   'messages',
   'members',
   'roomViews',
@@ -215,5 +231,20 @@ export function openDb(name = 'kafky'): KafkyDb {
   db.version(6).stores({ processes: '&id, state, *events' });
   // Events from the relay whose signature does not hold: set aside, never in the log.
   db.version(7).stores({ refusedEvents: '&id, received' });
+  // Cursors in their own table, so a cursor moving (on nearly every event) does not re-run
+  // the live queries that read the rooms (the room list, the room header).
+  db.version(8)
+    .stores({ cursors: '&room' })
+    .upgrade(async (tx) => {
+      const cursors: CursorRow[] = [];
+      await tx
+        .table<RoomRow & { cursor?: number }, RoomId>('rooms')
+        .toCollection()
+        .modify((row) => {
+          if (row.cursor) cursors.push({ room: row.room, cursor: row.cursor });
+          delete row.cursor;
+        });
+      await tx.table<CursorRow, RoomId>('cursors').bulkPut(cursors);
+    });
   return db;
 }

@@ -385,14 +385,20 @@ export class EventStore {
     return this.db.outbox.count();
   }
 
+  /** Every room this browser syncs, with its cursor. */
   async rooms(): Promise<RoomState[]> {
-    return this.db.rooms.toArray();
+    const [rooms, cursors] = await Promise.all([
+      this.db.rooms.toArray(),
+      this.db.cursors.toArray(),
+    ]);
+    const at = new Map(cursors.map((c) => [c.room, c.cursor]));
+    return rooms.map((row) => ({ ...row, cursor: at.get(row.room) ?? 0 }));
   }
 
   /** Joins a room: from now on this browser syncs it. */
   async join(room: RoomId): Promise<void> {
     await this.db.transaction('rw', this.db.rooms, async () => {
-      if (!(await this.db.rooms.get(room))) await this.db.rooms.add({ room, cursor: 0 });
+      if (!(await this.db.rooms.get(room))) await this.db.rooms.add({ room });
     });
   }
 
@@ -440,7 +446,7 @@ export class EventStore {
       await this.db.outbox.bulkPut(
         own.map(({ id, room, pos, type }) => ({ id, room, pos, type, pushed: true })),
       );
-      await this.db.rooms.toCollection().modify({ cursor: 0 });
+      await this.db.cursors.clear();
       await this.readModels.rebuildInTransaction();
       return { changed: true, requeued: own.length };
     });

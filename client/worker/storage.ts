@@ -14,10 +14,11 @@ export async function advanceCursor(
   room: RoomId,
   seqs: readonly number[],
 ): Promise<void> {
-  const state = await db.rooms.get(room);
-  if (!state) return;
+  const [joined, state] = await Promise.all([db.rooms.get(room), db.cursors.get(room)]);
+  if (!joined) return;
   const stored = new Set(seqs);
-  let cursor = state.cursor;
+  const held = state?.cursor ?? 0;
+  let cursor = held;
   while (stored.has(cursor + 1)) cursor += 1;
   const after = db.events.where('[room+seq]').between([room, cursor + 1], [room, Dexie.maxKey]);
   // One read when nothing waits beyond the gap, which is nearly always.
@@ -27,7 +28,7 @@ export async function advanceCursor(
       cursor += 1;
     }
   }
-  if (cursor !== state.cursor) await db.rooms.update(room, { cursor });
+  if (cursor !== held) await db.cursors.put({ room, cursor });
 }
 
 /** A failed write, as the user is told: a full disk apart from any other failure. */

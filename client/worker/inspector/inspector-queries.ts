@@ -117,12 +117,16 @@ export class InspectorQueries {
 
   /** Every room held here with its local head (see `roomHeads` for the relay's). */
   async rooms(): Promise<RoomCursor[]> {
-    const rooms = await this.db.rooms.toArray();
+    const [rooms, cursors] = await Promise.all([
+      this.db.rooms.toArray(),
+      this.db.cursors.toArray(),
+    ]);
+    const at = new Map(cursors.map((c) => [c.room, c.cursor]));
     const names = await this.roomNames(rooms.map((r) => r.room));
     return rooms.map((r) => ({
       room: r.room,
       name: names.get(r.room) ?? r.room,
-      cursor: r.cursor,
+      cursor: at.get(r.room) ?? 0,
       left: r.left ?? false,
     }));
   }

@@ -137,9 +137,10 @@ describe('SyncClient', () => {
     const [keyed, gone, unknown] = ['keyed-room', 'left-offline', 'never-followed'] as RoomId[];
     const secret = newRoomSecret();
     await db.rooms.bulkPut([
-      { room: keyed!, cursor: 0, secret },
-      { room: gone!, cursor: 3, left: true, secret: newRoomSecret() },
+      { room: keyed!, secret },
+      { room: gone!, left: true, secret: newRoomSecret() },
     ]);
+    await db.cursors.put({ room: gone!, cursor: 3 });
     const [inKeyed, leave, stray] = [
       messageEvent('for members', ALICE, keyed),
       { ...messageEvent('bye', ALICE, gone), type: 'member.left', v: 1, payload: {} } as never,
@@ -169,7 +170,7 @@ describe('SyncClient', () => {
   it('pushes again, not refused, what a keyed room it holds the secret of turned away', async () => {
     const { db, store, sync, sockets } = await setup();
     const room = 'not-there-yet' as RoomId;
-    await db.rooms.put({ room, cursor: 0, secret: newRoomSecret() });
+    await db.rooms.put({ room, secret: newRoomSecret() });
     const join = {
       ...messageEvent('', ALICE, room),
       type: 'member.joined',
