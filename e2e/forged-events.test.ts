@@ -38,7 +38,8 @@ async function tamperingRelay(): Promise<RunningRelay> {
       new Proxy(socket, {
         get(target, property) {
           if (property === 'send') {
-            return (text: string) => target.send(text.replaceAll('owe Bob 5', 'owe Bob 500'));
+            return (data: string | Buffer, options: { binary: boolean }) =>
+              target.send(String(data).replaceAll('owe Bob 5', 'owe Bob 500'), options);
           }
           const value: unknown = Reflect.get(target, property, target);
           return typeof value === 'function' ? (value as () => unknown).bind(target) : value;

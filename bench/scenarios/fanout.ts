@@ -3,6 +3,7 @@
  * processes of their own); publish→receipt latency over every (message, subscriber) pair.
  * The bare forwarder, driven the same way, is the baseline.
  */
+import { join } from 'node:path';
 import type { RoomId } from '../../shared/index.ts';
 import type { Context, Sizes } from '../config.ts';
 import { TARGETS, type Recorder } from '../lib/figures.ts';
@@ -54,10 +55,12 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
   }
 }
 
-export async function fanout(rec: Recorder, { sizes }: Context): Promise<void> {
+export async function fanout(rec: Recorder, { sizes, profile }: Context): Promise<void> {
   for (let run = 0; run < sizes.runs; run++) {
     for (const s of sizes.fanout.subscribers) {
-      const relay = await startRelay();
+      const relay = await startRelay(
+        profile ? { cpuProfile: join(profile, `relay-fanout-s${s}-run${run}.cpuprofile`) } : {},
+      );
       const kafky = await measure(relay, s, sizes.fanout).finally(() => relay.dispose());
       const forwarder = await startForwarder();
       const bare = await measure(forwarder, s, sizes.fanout).finally(() => forwarder.dispose());

@@ -285,7 +285,7 @@ describe('POST /api/rooms/:room/messages', () => {
     const socket: RelaySocket = {
       bufferedAmount: 0,
       close: () => undefined,
-      send: (text) => void frames.push(JSON.parse(text) as (typeof frames)[0]),
+      send: (text) => void frames.push(JSON.parse(String(text)) as (typeof frames)[0]),
     };
     const browser = hub.attach(socket);
     browser.receive(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));

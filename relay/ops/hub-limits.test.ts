@@ -12,8 +12,8 @@ class FakeSocket implements RelaySocket {
   closedWith: number | undefined;
   terminated = false;
   bufferedAmount = 0;
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  send(data: string | Buffer): void {
+    this.sent.push(JSON.parse(String(data)) as Record<string, unknown>);
   }
   close(code: number): void {
     this.closedWith = code;
@@ -157,8 +157,8 @@ describe('the relay limits, in the hub', () => {
     const { socket, connection } = connect(h, 'slow-0001');
     const send = socket.send.bind(socket);
     // The socket's queue fills after the first catch-up page: catch-up waits for it.
-    socket.send = (text: string) => {
-      send(text);
+    socket.send = (data: string | Buffer) => {
+      send(data);
       socket.bufferedAmount = 2 * 1024 * 1024;
     };
     h.subscribe(connection, ROOM_A, 0);

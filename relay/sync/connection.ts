@@ -23,6 +23,8 @@ import type { RelaySocket } from './socket.ts';
 
 const CLOSE_INTERNAL_ERROR = 1011;
 const TYPING_WINDOW_MS = 1000;
+/** Bytes that hold JSON text go out as a text frame, as the protocol has every frame. */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Where a connection's typing signals for one room stand, for the rate limit. */
 interface TypingState {
@@ -146,15 +148,18 @@ export class Connection {
     }
   }
 
-  /** Sends a frame (`text`: the message already encoded); closes a consumer too far behind. */
-  send(message: RelayMessage, text?: string): void {
+  /**
+   * Sends a frame (`encoded`: the message already encoded as UTF-8 JSON); closes a
+   * consumer too far behind.
+   */
+  send(message: RelayMessage, encoded?: Buffer): void {
     if (!this.open) return;
     if (this.socket.bufferedAmount > this.hub.limits.maxBufferedBytes) {
       this.hub.slowConsumer(this);
       return;
     }
     if (message.type === 'error') this.hub.metrics.errorsSent.inc({ code: message.code });
-    this.socket.send(text ?? JSON.stringify(message));
+    this.socket.send(encoded ?? JSON.stringify(message), TEXT_FRAME);
   }
 
   /** Resolves once the socket's queue is below the high-water mark (or it closed). */

@@ -1,6 +1,10 @@
 /** The part of a WebSocket the hub uses, so it can be driven without a network. */
 export interface RelaySocket {
-  send(text: string): void;
+  /**
+   * A text frame of JSON (`binary` is always false). A Buffer holds the text already
+   * encoded as UTF-8: a forward encodes once for all its sockets.
+   */
+  send(data: string | Buffer, options: { binary: boolean }): void;
   close(code: number, reason: string): void;
   /** Bytes queued and not yet handed to the network. */
   readonly bufferedAmount: number;

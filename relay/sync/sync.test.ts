@@ -533,7 +533,7 @@ describe('typing and presence over a real socket', () => {
       close: () => undefined,
       send(text) {
         if (i === 0 && broken) throw new Error('socket gone');
-        sent[i]!.push(text);
+        sent[i]!.push(String(text));
       },
     });
     const [a, b] = [hub.attach(socket(0)), hub.attach(socket(1))];

@@ -57,7 +57,9 @@ export class TestClient {
 
   private constructor(url: string) {
     this.socket = new WebSocket(url);
-    this.socket.on('message', (data: Buffer) => {
+    this.socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // A browser would get a binary frame as a Blob, not the protocol's text: not a frame.
+      if (isBinary) return;
       this.frames.push(JSON.parse(data.toString()) as RelayMessage);
       this.wake();
     });
