@@ -77,10 +77,10 @@ describe('SqliteEventLog', () => {
     const upgraded = new SqliteEventLog(file);
     expect(
       upgraded.database.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(),
-    ).toEqual({ value: '2' });
-    upgraded.database.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+    ).toEqual({ value: '3' });
+    upgraded.database.prepare("UPDATE meta SET value = '4' WHERE key = 'schema_version'").run();
     await upgraded.close();
-    expect(() => new SqliteEventLog(file)).toThrow(/newer Kafky \(schema 3\)/);
+    expect(() => new SqliteEventLog(file)).toThrow(/newer Kafky \(schema 4\)/);
   });
 
   it('refuses to rewrite or delete history', async () => {

@@ -74,8 +74,11 @@ export class ReadQueries {
       room: query<[string], RoomView>(db, `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ?`),
       messages: query<[string, number, number], MessageRow>(
         db,
-        `SELECT id, room, seq, author, text, ts, rts, reply_to AS replyTo, edited, deleted, reactions
-         FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+        // Through the log's (room, seq) index: the messages table has no index of its own.
+        `SELECT m.id, m.room, m.seq, m.author, m.text, m.ts, m.rts, m.reply_to AS replyTo,
+           m.edited, m.deleted, m.reactions
+         FROM events e CROSS JOIN messages m ON m.pos = e.pos
+         WHERE e.room = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT ?`,
       ),
     };
   }

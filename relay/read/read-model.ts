@@ -16,9 +16,10 @@ import { applyRelation, messageState, type MessageState } from './message-rules.
  * Bump when the tables or the projection change: a relay that finds another version
  * recorded rebuilds the read side from the log when it opens it.
  */
-export const READ_VERSION = 1;
+export const READ_VERSION = 2;
 
 const READ_TABLES = ['rooms', 'messages', 'pending_relations', 'read_failures'] as const;
+const DROP_TABLES = READ_TABLES.map((table) => `DROP TABLE IF EXISTS ${table};`).join('\n');
 
 const SCHEMA = `
   -- One row per room with any event, known or not.
@@ -30,8 +31,12 @@ const SCHEMA = `
     messages INTEGER NOT NULL,
     last_activity INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
+  -- Keyed by its event's pos in the log: a message is found by id, or by room and
+  -- sequence, through the log's own indexes, so this table keeps none of its own (each
+  -- index is one more b-tree every append writes to).
   CREATE TABLE IF NOT EXISTS messages (
-    id TEXT NOT NULL PRIMARY KEY,
+    pos INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
     room TEXT NOT NULL,
     seq INTEGER NOT NULL,
     author TEXT NOT NULL,
@@ -44,7 +49,6 @@ const SCHEMA = `
     -- JSON: [[key, [author, ...]], ...], see MessageState.reactions.
     reactions TEXT NOT NULL
   ) STRICT;
-  CREATE UNIQUE INDEX IF NOT EXISTS messages_by_room ON messages (room, seq);
   -- Edits, deletions and reactions whose message the room has not had yet.
   CREATE TABLE IF NOT EXISTS pending_relations (
     room TEXT NOT NULL,
@@ -66,6 +70,8 @@ const SCHEMA = `
 /** An event as the log has just stored it. */
 export interface Appended {
   event: AnyEvent;
+  /** Its row's place in the log's events table. */
+  pos: number;
   seq: number;
   rts: number;
 }
@@ -83,6 +89,7 @@ export interface RebuildOptions {
 }
 
 interface MessageRow {
+  pos: number;
   room: RoomId;
   author: AuthorId;
   text: string;
@@ -106,6 +113,7 @@ function prepare(db: Database.Database) {
     renamed: db.prepare<[string, string]>('UPDATE rooms SET name = ? WHERE id = ?'),
     insertMessage: db.prepare<
       [
+        number,
         string,
         string,
         number,
@@ -119,14 +127,15 @@ function prepare(db: Database.Database) {
         string,
       ]
     >(
-      `INSERT INTO messages (id, room, seq, author, text, ts, rts, reply_to, edited, deleted, reactions)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (pos, id, room, seq, author, text, ts, rts, reply_to, edited, deleted, reactions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     message: db.prepare<[string], MessageRow>(
-      'SELECT room, author, text, edited, deleted, reactions FROM messages WHERE id = ?',
+      `SELECT m.pos, m.room, m.author, m.text, m.edited, m.deleted, m.reactions
+       FROM events e CROSS JOIN messages m ON m.pos = e.pos WHERE e.id = ?`,
     ),
-    updateMessage: db.prepare<[string, number, number, string, string]>(
-      'UPDATE messages SET text = ?, edited = ?, deleted = ?, reactions = ? WHERE id = ?',
+    updateMessage: db.prepare<[string, number, number, string, number]>(
+      'UPDATE messages SET text = ?, edited = ?, deleted = ?, reactions = ? WHERE pos = ?',
     ),
     addPending: db.prepare<[string, string, number, string]>(
       'INSERT INTO pending_relations (room, target, seq, body) VALUES (?, ?, ?, ?)',
@@ -147,9 +156,9 @@ function prepare(db: Database.Database) {
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events'),
     page: db.prepare<
       [string, number, number],
-      { room: string; seq: number; rts: number; body: string }
+      { pos: number; room: string; seq: number; rts: number; body: string }
     >(
-      'SELECT room, seq, rts, body FROM events WHERE (room, seq) > (?, ?) ORDER BY room, seq LIMIT ?',
+      'SELECT pos, room, seq, rts, body FROM events WHERE (room, seq) > (?, ?) ORDER BY room, seq LIMIT ?',
     ),
     getVersion: db.prepare<[], { value: string }>(
       "SELECT value FROM meta WHERE key = 'read_version'",
@@ -185,6 +194,9 @@ export class ReadModel {
     private readonly db: Database.Database,
     private readonly admitted = false,
   ) {
+    // Tables of another version may not fit this one's statements: they go now, and the
+    // rebuild the log runs when it finds the read side not current makes them again.
+    if (!isBuiltBy(db, READ_VERSION)) db.exec(DROP_TABLES);
     db.exec(SCHEMA);
     this.statements = prepare(db);
     // Inside the append's transaction this is a savepoint: a projection that throws
@@ -231,7 +243,7 @@ export class ReadModel {
   rebuild({ onProgress }: RebuildOptions = {}): { events: number } {
     return this.db
       .transaction(() => {
-        this.db.exec(READ_TABLES.map((table) => `DROP TABLE IF EXISTS ${table};`).join('\n'));
+        this.db.exec(DROP_TABLES);
         this.db.exec(SCHEMA);
         this.statements = prepare(this.db);
         const total = this.statements.count.get()?.n ?? 0;
@@ -241,7 +253,12 @@ export class ReadModel {
           const rows = this.statements.page.all(...after, REBUILD_PAGE);
           if (rows.length === 0) break;
           this.project(
-            rows.map(({ seq, rts, body }) => ({ event: JSON.parse(body) as AnyEvent, seq, rts })),
+            rows.map(({ pos, seq, rts, body }) => ({
+              event: JSON.parse(body) as AnyEvent,
+              pos,
+              seq,
+              rts,
+            })),
             false,
           );
           const last = rows.at(-1)!;
@@ -282,16 +299,16 @@ export class ReadModel {
     for (const [room, { head, messages, rts }] of rooms) {
       this.statements.touchRoom.run(room, head, messages, rts);
     }
-    batch.forEach(({ seq, rts }, i) => {
+    batch.forEach(({ pos, seq, rts }, i) => {
       const event = known[i];
-      if (event) this.apply(event, seq, rts);
+      if (event) this.apply(event, pos, seq, rts);
     });
   }
 
-  private apply(event: KafkyEvent, seq: number, rts: number): void {
+  private apply(event: KafkyEvent, pos: number, seq: number, rts: number): void {
     switch (event.type) {
       case 'message.sent':
-        return this.sent(event, seq, rts);
+        return this.sent(event, pos, seq, rts);
       case 'message.edited':
       case 'message.deleted':
       case 'reaction.set':
@@ -305,7 +322,7 @@ export class ReadModel {
     }
   }
 
-  private sent(message: MessageSent, seq: number, rts: number): void {
+  private sent(message: MessageSent, pos: number, seq: number, rts: number): void {
     const { id, room, author, ts, payload } = message;
     // Relations that came before their message apply now, in the room's order.
     const pending = this.mayPend ? this.statements.pending.all(room, id) : [];
@@ -314,6 +331,7 @@ export class ReadModel {
       state = applyRelation(state, JSON.parse(body) as MessageRelation);
     if (pending.length > 0) this.statements.dropPending.run(room, id);
     this.statements.insertMessage.run(
+      pos,
       id,
       room,
       seq,
@@ -354,9 +372,17 @@ export class ReadModel {
       Number(next.edited),
       Number(next.deleted),
       JSON.stringify(next.reactions),
-      target,
+      row.pos,
     );
   }
+}
+
+/** Whether the read tables in `db` were built by version `version` of the projection. */
+function isBuiltBy(db: Database.Database, version: number): boolean {
+  const row = db
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'read_version'")
+    .get();
+  return row?.value === String(version);
 }
 
 /** Whether an event is of a type this code knows, at the version it writes (nothing to upcast). */
