@@ -56,6 +56,25 @@ export interface MessageView {
 }
 
 /**
+ * A message from someone else that the relay has stored and forwarded, its signature
+ * checked, and that this browser has not stored yet: the worker tells the tabs of it on
+ * the BroadcastChannel `INCOMING_CHANNEL` so they show it at once, and drop it when
+ * their timeline holds it (or give it up; it comes again with the next catch-up).
+ */
+export interface IncomingNote {
+  id: EventId;
+  room: RoomId;
+  author: AuthorId;
+  text: string;
+  ts: number;
+  seq: number;
+  replyTo?: EventId;
+}
+
+/** The BroadcastChannel that carries `IncomingNote[]` from the worker to the tabs. */
+export const INCOMING_CHANNEL = 'kafky-incoming';
+
+/**
  * Which part of a room's history a view shows: the latest messages (and new ones as
  * they come), or the messages around one message (for scrolling far up, or a jump).
  */

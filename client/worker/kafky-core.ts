@@ -20,6 +20,7 @@ import { Queries } from './queries.ts';
 import { PROCESS_DEFINITIONS } from './sagas/definitions.ts';
 import { SharedLive } from './shared-live.ts';
 import { ProcessManager } from './sagas/process-manager.ts';
+import { EarlyIncoming } from './sync/early-incoming.ts';
 import { SyncClient, type SocketLike } from './sync/sync-client.ts';
 
 export interface CoreOptions {
@@ -110,6 +111,8 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   });
   // Processes outlive the worker that started them: each goes on where the log says it stands.
   await processes.resume();
+  // Messages the relay forwards are shown in the tabs once verified, before they are stored.
+  const early = new EarlyIncoming(author);
   const sync = new SyncClient({
     url: options.syncUrl,
     store,
@@ -120,6 +123,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     activity,
     relayHeads,
     delivery: processes,
+    early: (events) => early.show(events),
   });
   processes.unfollow = (room) => sync.unfollow(room);
   // An own event written while the way is clear leaves the moment its append commits.
@@ -192,6 +196,7 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
       processes.close();
       channel?.close();
       sync.stop();
+      early.close();
       db.close();
     },
   };

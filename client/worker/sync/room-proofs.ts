@@ -1,5 +1,15 @@
-import { joinProof, roomKey, type EventId, type Subscribe } from '../../../shared/index.ts';
+import {
+  PROOF_TEXTS,
+  joinProof,
+  roomKey,
+  signText,
+  type Auth,
+  type EventId,
+  type Subscribe,
+} from '../../../shared/index.ts';
 import type { RoomState } from '../db.ts';
+import type { EventStore } from '../event-store.ts';
+import type { DeviceIdentity } from '../identity.ts';
 
 /**
  * A subscribe from the room's cursor, proving its secret against this connection's
@@ -15,6 +25,29 @@ export async function subscribeFrame(
     joinProof(secret, challenge, room),
   ]);
   return { type: 'subscribe', room, after: cursor, key: publicKey, proof };
+}
+
+/**
+ * What answers a `welcome`: the proof of this browser's key (none without one), and a
+ * subscribe for each room it follows, with `left` for a room left while offline that
+ * still has its leave to push: it is proved and left again at once, as the relay takes no
+ * event of a keyed room without a proof.
+ */
+export async function welcomeReply(
+  store: Pick<EventStore, 'rooms' | 'outboxRooms'>,
+  identity: DeviceIdentity | undefined,
+  challenge: string,
+): Promise<{ auth: Auth | null; subscribes: { left?: boolean; frame: Subscribe }[] }> {
+  const rooms = await store.rooms();
+  const proof = identity ? await signText(identity.privateKey, PROOF_TEXTS.auth(challenge)) : null;
+  const waiting = new Set(await store.outboxRooms());
+  const subscribes = await Promise.all(
+    rooms
+      .filter((r) => !r.left || waiting.has(r.room))
+      .map(async (r) => ({ left: r.left, frame: await subscribeFrame(challenge, r) })),
+  );
+  const auth = identity && proof ? { type: 'auth' as const, author: identity.author, proof } : null;
+  return { auth, subscribes };
 }
 
 /** How long events wait for a keyed room the relay does not have yet. */

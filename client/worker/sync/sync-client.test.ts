@@ -549,4 +549,26 @@ describe('SyncClient', () => {
     ]);
     sync.stop();
   });
+
+  it('shows the events of a live frame early once their signatures hold, not catch-up pages', async () => {
+    const early: string[][] = [];
+    const { sync, sockets, kafked } = await setup({
+      early: (events) => void early.push(events.map((e) => e.id)),
+    });
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    const history = await fromPeer(sequenced(messageEvent('from the history', BOB), 1));
+    socket.receive({ type: 'events', room: ROOM, events: [history] });
+    socket.receive({ type: 'caught-up', room: ROOM, head: 1 });
+    const live = await fromPeer(sequenced(messageEvent('live', BOB), 2));
+    const signed = await fromPeer(sequenced(messageEvent('what was said', BOB), 3));
+    const forged = { ...signed, payload: { text: 'what was not said', mentions: [] } };
+    socket.receive({ type: 'events', room: ROOM, events: [live, forged] });
+    await vi.waitFor(() => expect(kafked).toHaveLength(2));
+    expect(early).toEqual([[live.id]]);
+    sync.stop();
+  });
 });

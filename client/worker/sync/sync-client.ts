@@ -1,8 +1,6 @@
 import {
-  PROOF_TEXTS,
   PROTOCOL_VERSION,
   parseRelayFrame,
-  signText,
   type ClientMessage,
   type EventId,
   type KafkyEvent,
@@ -10,13 +8,13 @@ import {
   type RoomId,
 } from '../../../shared/index.ts';
 import type { ConnectionStatus } from '../../api.ts';
-import type { StoredEvent } from '../db.ts';
 import type { HandOver } from '../event-store.ts';
 import { Backoff } from './backoff.ts';
-import { HandOvers, type PushLine } from './hand-over.ts';
-import { batches, signForPush } from './push-frames.ts';
-import { RoomNotThere, subscribeFrame } from './room-proofs.ts';
+import { HandOvers } from './hand-over.ts';
+import { OutboxPush } from './outbox-push.ts';
+import { RoomNotThere, subscribeFrame, welcomeReply } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
+import { ArrivingFrames, type Checked } from './early-incoming.ts';
 import { InFlight, SYSTEM_CLOCK, type Clock } from './in-flight.ts';
 import type { Delivery, SocketLike, SyncOptions } from './sync-options.ts';
 
@@ -43,6 +41,8 @@ export class SyncClient {
   private readonly inFlight: InFlight;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
+  /** Frames as they arrive: checked at once, live events shown early. */
+  private readonly arriving: ArrivingFrames;
   /**
    * Rooms this socket has proved (subscribed, even if since left): the only ones it
    * pushes to, as the relay takes no event for a keyed room before its proof.
@@ -54,13 +54,10 @@ export class SyncClient {
   private readonly roomNotThere = new RoomNotThere(() => this.flushSoon());
   /** Own events pushed the moment their append commits. */
   private readonly handOvers: HandOvers;
+  /** Every other own event, pushed from the outbox. */
+  private readonly outbox: OutboxPush;
   private frames: Promise<void> = Promise.resolve();
-  private flushing = false;
-  private flushAgain = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** After `rate_limited`, nothing is pushed before this time (ms since the epoch). */
-  private pushesHeldUntil = 0;
-  private holdTimer: unknown;
   /** Real time, or a test's: the acknowledgement timeout and the rate limit's hold. */
   private readonly clock: Clock;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -82,25 +79,24 @@ export class SyncClient {
     this.inFlight = new InFlight(this.clock, options.ackTimeoutMs ?? 10_000, (ids) =>
       this.resendOverdue(ids),
     );
-    this.handOvers = new HandOvers(this.pushLine(), options.store, options.identity);
-  }
-
-  /** The socket as handing events over sees it (see HandOvers). */
-  private pushLine(): PushLine {
-    const open = () =>
-      this.welcomed && this.clock.now() >= this.pushesHeldUntil ? this.socket : null;
-    return {
-      openSocket: open,
-      roomOpen: (room, count) =>
-        this.proven.has(room) && this.inFlight.inRoom(room) + count <= this.windowPerRoom,
-      inFlight: (id) => this.inFlight.has(id),
-      push: (socket, events) => {
-        if (open() !== socket || !this.send({ type: 'push', events })) return false;
-        this.inFlight.add(events);
-        return true;
+    this.arriving = new ArrivingFrames(options.early, this.log);
+    this.outbox = new OutboxPush({
+      socket: {
+        welcomed: () => (this.welcomed ? this.socket : null),
+        proven: (room) => this.proven.has(room),
+        send: (message) => this.send(message),
       },
-      flush: () => this.flushSoon(),
-    };
+      store: options.store,
+      identity: options.identity,
+      delivery: this.delivery,
+      inFlight: this.inFlight,
+      windowPerRoom: this.windowPerRoom,
+      held: (id) => this.roomNotThere.has(id),
+      handing: (id) => this.handOvers.has(id),
+      clock: this.clock,
+      log: this.log,
+    });
+    this.handOvers = new HandOvers(this.outbox.handOverLine(), options.store, options.identity);
   }
 
   get status(): ConnectionStatus {
@@ -121,7 +117,7 @@ export class SyncClient {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
+    this.outbox.stop();
     this.socket?.close(1000, 'client stopped');
     this.dropSocket();
   }
@@ -186,20 +182,8 @@ export class SyncClient {
   }
 
   /** Pushes every outbox event not already on its way, in local order. */
-  async flush(): Promise<void> {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushing = true;
-    try {
-      do {
-        this.flushAgain = false;
-        await this.pushOutbox();
-      } while (this.flushAgain);
-    } finally {
-      this.flushing = false;
-    }
+  flush(): Promise<void> {
+    return this.outbox.flush();
   }
 
   /**
@@ -213,54 +197,12 @@ export class SyncClient {
 
   /** Whether an own event is on the wire, or on its way there without a flush. */
   onTheWire(id: EventId): boolean {
-    return this.inFlight.has(id) || this.handOvers.has(id);
+    return this.outbox.onTheWire(id);
   }
 
   /** A flush from a timer or callback, which has no one to answer to: a failure is logged. */
   private flushSoon(): void {
-    this.flush().catch((error: unknown) => this.log.error('kafky: could not push', error));
-  }
-
-  /**
-   * Each room's outbox is its own ordered queue with its own window of unacknowledged
-   * events, and rooms take turns batch by batch: a room with a long backlog never holds
-   * back a message written in another room.
-   */
-  private async pushOutbox(): Promise<void> {
-    if (!this.welcomed || this.clock.now() < this.pushesHeldUntil) return;
-    const { store } = this.options;
-    const queues: StoredEvent[][][] = [];
-    for (const room of await store.outboxRooms()) {
-      // Not yet proved on this socket: it is pushed once its subscribe has gone out.
-      if (!this.proven.has(room)) continue;
-      const inFlight = this.inFlight.inRoom(room);
-      const roomWindow = this.windowPerRoom - inFlight;
-      if (roomWindow <= 0) continue;
-      const waiting = (await store.outbox(room, this.windowPerRoom + inFlight)).filter(
-        (e) => !this.onTheWire(e.id) && !this.roomNotThere.has(e.id),
-      );
-      queues.push([...batches(waiting.slice(0, roomWindow))]);
-    }
-    for (let turn = 0; queues.some((q) => turn < q.length); turn++) {
-      for (const queue of queues) {
-        const batch = queue[turn];
-        if (!batch || !this.welcomed) continue;
-        // As they are now: a draft edited or deleted since it was read goes out so, or not at all.
-        const claimed = await store.claimForPush(batch.map((e) => e.id));
-        if (!this.welcomed || claimed.length === 0) continue;
-        const signed = await signForPush(claimed, this.options.identity, this.delivery);
-        if (signed.length === 0 || !this.welcomed) continue;
-        // In flight only if written: an event marked so is not pushed again on this socket.
-        if (!this.send({ type: 'push', events: signed.map((e) => e.wire) })) return;
-        this.inFlight.add(signed.map((e) => e.event));
-        // Kept after the send, not before: a write here would queue behind every read the
-        // append set off, and a signature lost with a crash is made again, the same one.
-        const fresh = signed.filter(({ event, wire }) => wire.sig && event.sig !== wire.sig);
-        if (fresh.length) {
-          await store.recordSignatures(fresh.map((e) => ({ pos: e.event.pos, sig: e.wire.sig! })));
-        }
-      }
-    }
+    this.outbox.flushSoon();
   }
 
   /**
@@ -304,8 +246,12 @@ export class SyncClient {
         this.log.warn('kafky: the relay sent a binary frame; ignored');
         return;
       }
+      const message = this.parse(data);
+      if (!message) return;
+      // Checked as it arrives, not when the frames before it are done with the store.
+      const checked = this.arriving.arrived(message);
       this.frames = this.frames
-        .then(() => this.handleFrame(data, socket))
+        .then(() => this.handle(message, socket, checked))
         .catch((error: unknown) => this.log.error('kafky: could not handle a relay frame', error));
     };
     socket.onclose = () => {
@@ -328,6 +274,7 @@ export class SyncClient {
     this.inFlight.clear();
     this.roomNotThere.clear();
     this.subscribed.clear();
+    this.arriving.clear();
     this.proven.clear();
     // Who types and who is online was only true while the relay kept saying so.
     this.options.activity?.clear();
@@ -340,43 +287,33 @@ export class SyncClient {
     this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
   }
 
-  private async handleFrame(text: string, from: SocketLike): Promise<void> {
+  private parse(text: string): RelayMessage | null {
     const parsed = parseRelayFrame(text);
-    if (!parsed.ok) {
-      this.log.warn(
-        `kafky: the relay sent a frame this client cannot read (${parsed.error.code})`,
-        parsed.error.message,
-      );
-      return;
-    }
-    await this.handle(parsed.value, from);
+    if (parsed.ok) return parsed.value;
+    this.log.warn(
+      `kafky: the relay sent a frame this client cannot read (${parsed.error.code})`,
+      parsed.error.message,
+    );
+    return null;
   }
 
-  private async handle(message: RelayMessage, from: SocketLike): Promise<void> {
+  private async handle(message: RelayMessage, from: SocketLike, checked?: Checked): Promise<void> {
     const { store, bus } = this.options;
     switch (message.type) {
       case 'welcome': {
         clearTimeout(this.helloTimer);
         await this.checkEpoch(message.epoch);
-        const rooms = await store.rooms();
-        const { identity } = this.options;
-        const proof = identity
-          ? await signText(identity.privateKey, PROOF_TEXTS.auth(message.challenge))
-          : null;
         this.challenge = message.challenge;
-        // A room left while offline may still have its leave to push: it is proved and
-        // left again at once, as the relay takes no event of a keyed room without a proof.
-        const waiting = new Set(await store.outboxRooms());
-        const subscribes = await Promise.all(
-          rooms
-            .filter((r) => !r.left || waiting.has(r.room))
-            .map(async (r) => ({ left: r.left, frame: await subscribeFrame(this.challenge, r) })),
+        const { auth, subscribes } = await welcomeReply(
+          store,
+          this.options.identity,
+          this.challenge,
         );
         // The socket may have dropped while the store was busy (an epoch change rebuilds
         // every read model): then this welcome is void, and the next one starts over.
         if (from !== this.socket) return;
         // First of all: the relay takes nothing else before it.
-        if (identity && proof) this.send({ type: 'auth', author: identity.author, proof });
+        if (auth) this.send(auth);
         for (const { left, frame } of subscribes) {
           this.send(frame);
           if (!left) continue;
@@ -391,7 +328,7 @@ export class SyncClient {
       }
       case 'events': {
         // Checked before the store's transaction: Web Crypto is asynchronous.
-        const { valid, refused } = await checkSignatures(message.events);
+        const { valid, refused } = await (checked ?? checkSignatures(message.events));
         for (const { event, reason } of refused) {
           this.log.warn(`kafky: refused event ${event.id} from the relay: ${reason}`);
         }
@@ -407,7 +344,7 @@ export class SyncClient {
         const acked = () => this.delivery.acked(message.acks);
         bus.emit('kafked', await this.handOvers.acknowledging(ids, acked));
         // The window has room again: push what waited behind it.
-        await this.flush();
+        await this.outbox.acknowledged();
         return;
       }
       case 'rejected': {
@@ -446,12 +383,7 @@ export class SyncClient {
           // Nothing of what is on the wire was stored past the limit: all of it goes
           // again, in order, once the relay said it may (the acknowledged once only).
           this.inFlight.clear();
-          this.pushesHeldUntil = this.clock.now() + (message.retryAfterMs ?? 1000);
-          if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
-          this.holdTimer = this.clock.setTimeout(
-            () => this.flushSoon(),
-            message.retryAfterMs ?? 1000,
-          );
+          this.outbox.holdFor(message.retryAfterMs ?? 1000);
         }
         return;
     }
@@ -483,6 +415,9 @@ export class SyncClient {
     if (message.type === 'subscribe') {
       this.subscribed.add(message.room);
       this.proven.add(message.room);
+    }
+    if (message.type === 'subscribe' || message.type === 'unsubscribe') {
+      this.arriving.notLive(message.room);
     }
     return true;
   }

@@ -1,4 +1,4 @@
-import type { Ack, ErrorCode, EventId } from '../../../shared/index.ts';
+import type { Ack, ErrorCode, EventId, SequencedEvent } from '../../../shared/index.ts';
 import type { ActivityState } from '../activity.ts';
 import type { EventBus } from '../bus.ts';
 import type { StoredEvent } from '../db.ts';
@@ -66,4 +66,9 @@ export interface SyncOptions {
   ackTimeoutMs?: number;
   clock?: Clock;
   log?: Pick<Console, 'warn' | 'error'>;
+  /**
+   * Told of the events of a live frame (a room caught up on this socket) whose
+   * signatures hold, before they are stored: to show them at once (see EarlyIncoming).
+   */
+  early?: (events: readonly SequencedEvent[]) => void;
 }
