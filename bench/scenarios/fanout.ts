@@ -31,12 +31,17 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
       ),
     );
     await sleep(200);
-    const acked = await publisher.call<number>('publish', {
+    const before = await relayCounts(target);
+    const { acked, ackLatencies } = await publisher.call<{
+      acked: number;
+      ackLatencies: number[];
+    }>('publish', {
       url: target.sync,
       room: ROOM,
       messages: sizes.messages,
       intervalMs: sizes.intervalMs,
     });
+    const during = since(before, await relayCounts(target));
     // Whatever is still on its way gets ten seconds, or is reported as missing.
     const expected = acked * subscribers;
     const latencies: number[] = [];
@@ -49,10 +54,64 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
         for (const latency of await host.call<number[]>('collect', null)) latencies.push(latency);
       }
     }
-    return { ...latencySummary(latencies), received: latencies.length / expected };
+    return {
+      ...latencySummary(latencies),
+      received: latencies.length / expected,
+      ack: latencySummary(ackLatencies),
+      during,
+    };
   } finally {
     await Promise.all([...hosts, publisher].map((h) => h.stop()));
   }
+}
+
+/**
+ * Counters from the relay's /metrics that tell a tail's cause: forwards (push → handed to
+ * every socket) and commits, their time in all and how many took over 25 and 50 ms, and
+ * garbage collections by kind.
+ * Empty for the bare forwarder, which has none.
+ */
+async function relayCounts(target: Target): Promise<Record<string, number>> {
+  if (target.name !== 'Kafky relay') return {};
+  const text = await (await fetch(`${target.url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  const pick = (key: string, pattern: RegExp) => {
+    const value = pattern.exec(text)?.[1];
+    if (value !== undefined) counts[key] = Number(value);
+  };
+  for (const [key, metric] of [
+    ['forwards', 'kafky_fanout_latency_seconds'],
+    ['commits', 'kafky_commit_seconds'],
+  ] as const) {
+    pick(key, new RegExp(`^${metric}_count (\\S+)$`, 'm'));
+    pick(`${key}.seconds`, new RegExp(`^${metric}_sum (\\S+)$`, 'm'));
+    pick(`${key}Over25ms`, new RegExp(`^${metric}_bucket\\{le="0.025"\\} (\\S+)$`, 'm'));
+    pick(`${key}Over50ms`, new RegExp(`^${metric}_bucket\\{le="0.05"\\} (\\S+)$`, 'm'));
+  }
+  for (const kind of ['minor', 'major', 'incremental']) {
+    pick(
+      `gc.${kind}`,
+      new RegExp(`^nodejs_gc_duration_seconds_count\\{kind="${kind}"\\} (\\S+)$`, 'm'),
+    );
+    pick(
+      `gc.${kind}.seconds`,
+      new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} (\\S+)$`, 'm'),
+    );
+  }
+  return counts;
+}
+
+/** What happened between two readings of `relayCounts`; "over" counts turned from buckets. */
+function since(before: Record<string, number>, after: Record<string, number>) {
+  const delta: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) delta[key] = value - (before[key] ?? 0);
+  for (const key of ['forwards', 'commits']) {
+    for (const over of ['Over25ms', 'Over50ms']) {
+      // A bucket counts those at or under its bound: the rest are over it.
+      if (delta[key + over] !== undefined) delta[key + over] = delta[key]! - delta[key + over]!;
+    }
+  }
+  return delta;
 }
 
 export async function fanout(rec: Recorder, { sizes, profile }: Context): Promise<void> {
@@ -91,6 +150,11 @@ export async function fanout(rec: Recorder, { sizes, profile }: Context): Promis
         kafky: kafky.received,
         forwarder: bare.received,
       });
+      // Where a tail comes from: the publisher's push→ack (the commit), and what the relay's
+      // own metrics counted while the messages went out.
+      const inside = { ackP50: kafky.ack.p50, ackP99: kafky.ack.p99, ...kafky.during };
+      rec.detail(`fanout.s${s}.run${run}.relay`, inside);
+      console.log(`bench: fan-out to ${s}, inside the relay: ${JSON.stringify(inside)}`);
       if (kafky.received < 1)
         throw new Error(`fan-out to ${s}: only ${(kafky.received * 100).toFixed(1)}% arrived`);
     }

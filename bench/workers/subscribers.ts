@@ -47,12 +47,20 @@ function collect() {
 async function publish(args: { url: string; room: RoomId; messages: number; intervalMs: number }) {
   const publisher = await WireClient.connect(args.url);
   let acked = 0;
+  const sentAt = new Map<string, number>();
+  // Push → ack: the relay's commit, without the forward, to tell the two apart in a tail.
+  const ackLatencies: number[] = [];
   publisher.onMessage = (message) => {
-    if (message.type === 'ack') acked += message.acks.length;
+    if (message.type !== 'ack') return;
+    const now = monoMs();
+    acked += message.acks.length;
+    for (const { id } of message.acks) ackLatencies.push(now - (sentAt.get(id) ?? now));
   };
   const author = publisher.author;
   for (let i = 0; i < args.messages; i++) {
-    const event = chatEvent(args.room, author, `fan-out t=${monoMs().toFixed(3)} #${i}`);
+    const sent = monoMs();
+    const event = chatEvent(args.room, author, `fan-out t=${sent.toFixed(3)} #${i}`);
+    sentAt.set(event.id, sent);
     publisher.send({ type: 'push', events: [event] });
     await new Promise((resolve) => setTimeout(resolve, args.intervalMs));
   }
@@ -60,7 +68,7 @@ async function publish(args: { url: string; room: RoomId; messages: number; inte
   while (acked < args.messages && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   publisher.close();
-  return acked;
+  return { acked, ackLatencies };
 }
 
 /** When each `bench-<kind>-<n>` message went past a bare subscriber, on the pages' clock. */
