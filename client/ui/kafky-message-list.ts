@@ -9,6 +9,7 @@ import { messageSelector, renderMessage } from './message-item.ts';
 import { messageListStyles } from './message-list-styles.ts';
 import { prepareParser, sameParseOptions } from './message-text-cache.ts';
 import type { ParseOptions } from './message-text.ts';
+import { incoming, withIncoming } from './incoming.ts';
 import { outgoing, withOutgoing, type Outgoing } from './outgoing.ts';
 import { ReadMarker, dividerIndex, readTarget } from './read-marker.ts';
 import { LATEST, atEnd, around, nearBottom, nearTop } from './timeline-window.ts';
@@ -72,6 +73,7 @@ export class KafkyMessageList extends LitElement {
   private readonly resized = new ResizeObserver(() => this.pinToEnd());
   private observed: Element | null = null;
   private stopOutgoing = (): void => undefined;
+  private stopIncoming = (): void => undefined;
   /**
    * The key a message shown while being sent had, by the id it has now: keeping it lets
    * the list update that item in place rather than replace it.
@@ -95,6 +97,7 @@ export class KafkyMessageList extends LitElement {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibility);
     this.stopOutgoing = outgoing.subscribe(this.onOutgoing);
+    this.stopIncoming = incoming.subscribe(() => this.requestUpdate());
     if ('requestIdleCallback' in window) requestIdleCallback(prepareParser);
     else setTimeout(prepareParser);
   }
@@ -102,6 +105,7 @@ export class KafkyMessageList extends LitElement {
   override disconnectedCallback(): void {
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.stopOutgoing();
+    this.stopIncoming();
     this.reads.flush();
     this.resized.disconnect();
     this.observed = null;
@@ -262,7 +266,12 @@ export class KafkyMessageList extends LitElement {
     }
     const own = this.roomView.value?.members.find((m) => m.own)?.name;
     const me = { author: profile.author, name: own ?? profile.name ?? '' };
-    return withOutgoing(messages, outgoing.of(this.room), me, (key, id) => {
+    // Others' messages verified and not stored yet, shown as own ones being sent are.
+    const view = this.roomView.value?.room === this.room ? this.roomView.value : undefined;
+    const early = withIncoming(messages, incoming.of(this.room), view?.members ?? [], (id) =>
+      incoming.forget(id),
+    );
+    return withOutgoing(early, outgoing.of(this.room), me, (key, id) => {
       outgoing.forget(key);
       this.sentKeys.set(id, key);
       if (this.sentKeys.size > LATEST.limit)
