@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RoomId } from '../../shared/index.ts';
 import type { Context, Sizes } from '../config.ts';
 import { TARGETS, type Recorder } from '../lib/figures.ts';
-import { WorkerProcess, sleep } from '../lib/procs.ts';
+import { WorkerProcess, cpuSeconds, sleep } from '../lib/procs.ts';
 import { startForwarder, startRelay, type Target } from '../lib/relay.ts';
 import { latencySummary } from '../lib/stats.ts';
 
@@ -32,6 +32,7 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
     );
     await sleep(200);
     const before = await relayCounts(target);
+    const cpuBefore = cpuSeconds(target.pid);
     const { acked, ackLatencies } = await publisher.call<{
       acked: number;
       ackLatencies: number[];
@@ -41,6 +42,8 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
       messages: sizes.messages,
       intervalMs: sizes.intervalMs,
     });
+    // The target's processor time per message sent, forward and all (less noisy than latency).
+    const cpuMs = ((cpuSeconds(target.pid) - cpuBefore) * 1000) / Math.max(1, acked);
     const during = since(before, await relayCounts(target));
     // Whatever is still on its way gets ten seconds, or is reported as missing.
     const expected = acked * subscribers;
@@ -58,6 +61,7 @@ async function measure(target: Target, subscribers: number, sizes: Sizes['fanout
       ...latencySummary(latencies),
       received: latencies.length / expected,
       ack: latencySummary(ackLatencies),
+      cpuMs,
       during,
     };
   } finally {
@@ -152,7 +156,13 @@ export async function fanout(rec: Recorder, { sizes, profile }: Context): Promis
       });
       // Where a tail comes from: the publisher's push→ack (the commit), and what the relay's
       // own metrics counted while the messages went out.
-      const inside = { ackP50: kafky.ack.p50, ackP99: kafky.ack.p99, ...kafky.during };
+      const inside = {
+        cpuMsPerMessage: kafky.cpuMs,
+        forwarderCpuMsPerMessage: bare.cpuMs,
+        ackP50: kafky.ack.p50,
+        ackP99: kafky.ack.p99,
+        ...kafky.during,
+      };
       rec.detail(`fanout.s${s}.run${run}.relay`, inside);
       console.log(`bench: fan-out to ${s}, inside the relay: ${JSON.stringify(inside)}`);
       if (kafky.received < 1)

@@ -314,6 +314,7 @@ export class Hub {
   private forward(from: Connection | null, room: RoomId, events: SequencedEvent[]): void {
     const first = events[0]!.seq;
     const last = events.at(-1)!.seq;
+    const whole = { type: 'events', room, events } as const;
     let encoded: Buffer | undefined;
     this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
     for (const subscription of this.rooms.get(room) ?? []) {
@@ -323,13 +324,12 @@ export class Hub {
         subscription.cursor < first ? events : events.filter((e) => e.seq > subscription.cursor);
       subscription.cursor = Math.max(subscription.cursor, last);
       if (subscription.connection === from || unseen.length === 0) continue;
-      const message = { type: 'events', room, events: unseen } as const;
       // The same frame for every subscriber that lacks all of it: serialized and encoded to
       // UTF-8 once, not per socket (a string would be scanned and encoded again by each send).
       if (unseen === events) {
-        encoded ??= Buffer.from(JSON.stringify(message));
-        subscription.connection.send(message, encoded);
-      } else subscription.connection.send(message);
+        encoded ??= Buffer.from(JSON.stringify(whole));
+        subscription.connection.send(whole, encoded);
+      } else subscription.connection.send({ type: 'events', room, events: unseen });
     }
   }
 
