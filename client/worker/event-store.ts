@@ -387,12 +387,20 @@ export class EventStore {
 
   /** Every room this browser syncs, with its cursor. */
   async rooms(): Promise<RoomState[]> {
-    const [rooms, cursors] = await Promise.all([
-      this.db.rooms.toArray(),
-      this.db.cursors.toArray(),
-    ]);
-    const at = new Map(cursors.map((c) => [c.room, c.cursor]));
-    return rooms.map((row) => ({ ...row, cursor: at.get(row.room) ?? 0 }));
+    // One transaction: each is one more that a write queues behind.
+    return this.db.transaction('r', this.db.rooms, this.db.cursors, async () => {
+      const [rooms, cursors] = await Promise.all([
+        this.db.rooms.toArray(),
+        this.db.cursors.toArray(),
+      ]);
+      const at = new Map(cursors.map((c) => [c.room, c.cursor]));
+      return rooms.map((row) => ({ ...row, cursor: at.get(row.room) ?? 0 }));
+    });
+  }
+
+  /** How far a room's confirmed log is complete here (0 for a room never synced). */
+  async cursor(room: RoomId): Promise<number> {
+    return (await this.db.cursors.get(room))?.cursor ?? 0;
   }
 
   /** Joins a room: from now on this browser syncs it. */

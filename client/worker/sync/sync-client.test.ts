@@ -571,4 +571,22 @@ describe('SyncClient', () => {
     expect(early).toEqual([[live.id]]);
     sync.stop();
   });
+
+  it('asks again from its cursor when a frame leaves a gap', async () => {
+    const { sync, sockets, kafked } = await setup();
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    socket.receive({ type: 'caught-up', room: ROOM, head: 0 });
+    const first = await fromPeer(sequenced(messageEvent('one', BOB), 1));
+    socket.receive({ type: 'events', room: ROOM, events: [first] });
+    await vi.waitFor(() => expect(kafked).toHaveLength(1));
+    const third = await fromPeer(sequenced(messageEvent('three', BOB), 3));
+    socket.receive({ type: 'events', room: ROOM, events: [third] });
+    await vi.waitFor(() => expect(socket.ofType('subscribe')).toHaveLength(2));
+    expect(socket.ofType('subscribe')[1]).toEqual({ type: 'subscribe', room: ROOM, after: 1 });
+    sync.stop();
+  });
 });

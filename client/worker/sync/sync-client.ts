@@ -401,6 +401,8 @@ export class SyncClient {
 
   /** Events are sent in order with no gap; if one shows anyway, ask again from the cursor. */
   private async resubscribeOnGap(room: RoomId, lastSeq: number): Promise<void> {
+    // The cursor alone after every frame; the room's state only for a gap, which is rare.
+    if ((await this.options.store.cursor(room)) >= lastSeq) return;
     const state = (await this.options.store.rooms()).find((r) => r.room === room);
     if (state && state.cursor < lastSeq) {
       this.log.warn(`kafky: gap in room ${room} after ${state.cursor}; catching up`);
