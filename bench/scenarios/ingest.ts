@@ -108,6 +108,8 @@ export async function ingest(rec: Recorder, { sizes, profile }: Context): Promis
       add('kafky.p50', 'Kafky relay, ack latency p50', 'ms', kafky.p50);
       add('kafky.p99', 'Kafky relay, ack latency p99', 'ms', kafky.p99);
       add('kafky.cpu', 'Kafky relay, CPU used', 'cores', kafky.cpu);
+      // Processor time per event: steadier than a rate on a machine shared with other work.
+      add('kafky.cpuPerEvent', 'Kafky relay, CPU per event', 'µs', (kafky.cpu / kafky.rate) * 1e6);
       add(
         'kafky.batch',
         'Kafky relay, events per group commit (upper bound)',
@@ -117,6 +119,12 @@ export async function ingest(rec: Recorder, { sizes, profile }: Context): Promis
       add('fwd.rate', '(a) bare forwarder, events acked', 'events/s', bare.rate);
       add('fwd.p50', '(a) bare forwarder, ack latency p50', 'ms', bare.p50);
       add('fwd.p99', '(a) bare forwarder, ack latency p99', 'ms', bare.p99);
+      add(
+        'fwd.cpuPerEvent',
+        '(a) bare forwarder, CPU per event',
+        'µs',
+        (bare.cpu / bare.rate) * 1e6,
+      );
       add('raw.rate', `(b) raw SQLite inserts, ${batch} per transaction`, 'events/s', raw.rate);
       add('raw.p99', '(b) raw SQLite, commit latency p99', 'ms', raw.p99);
       add('ratio.fwd', 'Kafky / (a) bare forwarder', '×', kafky.rate / bare.rate, {
