@@ -1,7 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ROOM, type AuthorId } from '../../shared/index.ts';
-import type { ActivityView, BusEvent, ConnectionView, MessageView, ProfileView } from '../api.ts';
+import type {
+  ActivityView,
+  BusEvent,
+  ConnectionView,
+  MessageView,
+  ProfileView,
+  TimelineView,
+} from '../api.ts';
 import { startCore } from './kafky-core.ts';
 import { TabSession } from './tab-session.ts';
 import { deadSocket } from './test-helpers.ts';
@@ -17,6 +24,31 @@ async function session() {
 }
 
 describe('TabSession', () => {
+  it('watches a window of the timeline, replies quoting what they answer', async () => {
+    const { core, api } = await session();
+    const seen: TimelineView[] = [];
+    await api.watchTimeline(DEFAULT_ROOM, { kind: 'latest', limit: 10 }, (view) => {
+      seen.push(view);
+    });
+    const first = await api.sendMessage(DEFAULT_ROOM, 'first');
+    await api.sendMessage(DEFAULT_ROOM, 'an answer', first);
+    await vi.waitFor(() => expect(seen.at(-1)?.messages).toHaveLength(2));
+    expect(seen.at(-1)!.messages[1]).toMatchObject({
+      text: 'an answer',
+      replyTo: { id: first, text: 'first' },
+    });
+    const around: TimelineView[] = [];
+    await api.watchTimeline(
+      DEFAULT_ROOM,
+      { kind: 'around', anchor: first, before: 5, after: 5 },
+      (view) => void around.push(view),
+    );
+    await vi.waitFor(() =>
+      expect(around.at(-1)?.messages.map((m) => m.text)).toEqual(['first', 'an answer']),
+    );
+    core.close();
+  });
+
   it('shows a sent message at once as pending, through a live query', async () => {
     const { core, api } = await session();
     const seen: MessageView[][] = [];
