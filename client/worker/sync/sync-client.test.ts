@@ -132,6 +132,36 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('subscribes a room joined while the welcome was being answered, and unsubscribes one left then', async () => {
+    const { store, sync, sockets } = await setup();
+    const kept = 'kept' as RoomId;
+    const joined = 'joined-during-welcome' as RoomId;
+    await store.join(kept);
+    const rooms = store.rooms.bind(store);
+    let once = true;
+    // The join and the leave land just after the welcome's reply has read the rooms.
+    store.rooms = async () => {
+      const read = await rooms();
+      if (once) {
+        once = false;
+        await store.join(joined);
+        sync.follow(joined);
+        sync.unfollow(kept);
+      }
+      return read;
+    };
+    sync.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(WELCOME);
+    await vi.waitFor(() =>
+      expect(sockets[0]!.ofType('subscribe').map((f) => f.room)).toEqual([kept, ROOM, joined]),
+    );
+    await vi.waitFor(() =>
+      expect(sockets[0]!.ofType('unsubscribe')).toEqual([{ type: 'unsubscribe', room: kept }]),
+    );
+    sync.stop();
+  });
+
   it('proves keyed rooms on subscribing, and pushes only into rooms proved on this socket', async () => {
     const { db, store, sync, sockets } = await setup();
     const [keyed, gone, unknown] = ['keyed-room', 'left-offline', 'never-followed'] as RoomId[];

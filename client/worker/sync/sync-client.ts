@@ -41,6 +41,12 @@ export class SyncClient {
   private readonly inFlight: InFlight;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
+  /**
+   * Rooms joined or left while no welcome was answered. The welcome's reply reads the
+   * rooms once, so one joined between that read and the reply's end would otherwise not
+   * be subscribed until the socket dropped (seen: an invite link opened at connect time).
+   */
+  private readonly beforeWelcome = new Map<RoomId, 'follow' | 'unfollow'>();
   /** Frames as they arrive: checked at once, live events shown early. */
   private readonly arriving: ArrivingFrames;
   /**
@@ -124,7 +130,10 @@ export class SyncClient {
 
   /** Starts following a room just joined: catch-up, then live events. */
   follow(room: RoomId): void {
-    if (!this.welcomed) return; // The next welcome subscribes every joined room.
+    if (!this.welcomed) {
+      this.beforeWelcome.set(room, 'follow');
+      return;
+    }
     this.frames = this.frames
       .then(async () => {
         const state = (await this.options.store.rooms()).find((r) => r.room === room);
@@ -137,7 +146,10 @@ export class SyncClient {
 
   /** Stops following a room just left; the next welcome does not subscribe it either. */
   unfollow(room: RoomId): void {
-    if (!this.welcomed) return;
+    if (!this.welcomed) {
+      this.beforeWelcome.set(room, 'unfollow');
+      return;
+    }
     this.frames = this.frames
       .then(() => {
         this.subscribed.delete(room);
@@ -264,6 +276,17 @@ export class SyncClient {
     };
   }
 
+  /** Follows or unfollows what changed while the welcome was answered with `subscribed`. */
+  private catchUpWithRooms(subscribed: readonly RoomId[]): void {
+    const sent = new Set(subscribed);
+    const changed = [...this.beforeWelcome];
+    this.beforeWelcome.clear();
+    for (const [room, change] of changed) {
+      if (change === 'follow' && !sent.has(room)) this.follow(room);
+      if (change === 'unfollow' && sent.has(room)) this.unfollow(room);
+    }
+  }
+
   private dropSocket(): void {
     clearTimeout(this.helloTimer);
     if (this.socket) {
@@ -321,6 +344,7 @@ export class SyncClient {
           this.subscribed.delete(frame.room);
         }
         this.welcomed = true;
+        this.catchUpWithRooms(subscribes.filter((s) => !s.left).map((s) => s.frame.room));
         this.backoff.reset();
         this.setStatus('online');
         await this.flush();
