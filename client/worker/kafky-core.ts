@@ -78,7 +78,35 @@ export interface KafkyCore {
   close(): void;
 }
 
-export async function startCore(options: CoreOptions): Promise<KafkyCore> {
+/** What the tabs' live queries need: ready before the rest of the core (see `startCore`). */
+export interface ReadSide {
+  db: KafkyDb;
+  queries: Queries;
+  live: SharedLive;
+}
+
+/** The core, once started, and its read side, as soon as it can answer. */
+export type CoreStart = Promise<KafkyCore> & { reads: Promise<ReadSide> };
+
+/**
+ * Starts the core. Its read side is ready once the read models are prepared and the
+ * author known: the tabs' first queries (a cold open's latest messages) need not wait for
+ * the processes to resume or the socket to start. Should the core fail first, so do they.
+ */
+export function startCore(options: CoreOptions): CoreStart {
+  let readable!: (reads: ReadSide) => void;
+  const early = new Promise<ReadSide>((resolve) => (readable = resolve));
+  const core = runCore(options, readable);
+  const reads = Promise.race([early, core]);
+  // Its failure is the core's, reported where the core is started.
+  reads.catch(() => undefined);
+  return Object.assign(core, { reads });
+}
+
+async function runCore(
+  options: CoreOptions,
+  readable: (reads: ReadSide) => void,
+): Promise<KafkyCore> {
   const db = openDb(options.dbName);
   const store = new EventStore(db, PROJECTORS);
   // Read models persist. A projector whose version changed has its own rebuilt from the
@@ -94,6 +122,9 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
   // Before anything is written: every event this browser writes is signed by this key.
   const identity = await loadIdentity(db);
   const author = identity.author;
+  const queries = new Queries(db, author);
+  const live = new SharedLive();
+  readable({ db, queries, live });
   const sign = <E extends AnyEvent>(event: E): Promise<E> => signEvent(event, identity.privateKey);
   store.sign = sign;
   const firstStart = (await store.rooms()).length === 0;
@@ -185,12 +216,12 @@ export async function startCore(options: CoreOptions): Promise<KafkyCore> {
     },
     commands,
     processes,
-    queries: new Queries(db, author),
+    queries,
     relayHeads,
     inspector: new InspectorQueries(db, author),
     readModelsReady,
     projections: new ProjectionQueries(db),
-    live: new SharedLive(),
+    live,
     close() {
       resign.abort();
       processes.close();

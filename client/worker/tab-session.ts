@@ -28,7 +28,7 @@ import type {
 } from '../api.ts';
 import { activityView, roomNames } from './activity.ts';
 import { roomHeads, type RoomCursor } from './inspector/inspector-queries.ts';
-import type { KafkyCore } from './kafky-core.ts';
+import type { KafkyCore, ReadSide } from './kafky-core.ts';
 import type { SharedLive } from './shared-live.ts';
 
 let nextSubscription = 1;
@@ -40,10 +40,15 @@ let nextSubscription = 1;
 export class TabSession implements KafkyApi {
   private readonly subscriptions = new Map<SubscriptionId, () => void>();
 
+  /** What live queries over the read models wait for: less than the whole core. */
+  private readonly reads: Promise<ReadSide>;
+
   constructor(
-    private readonly core: Promise<KafkyCore>,
+    private readonly core: Promise<KafkyCore> & { reads?: Promise<ReadSide> },
     private readonly log: Pick<Console, 'error'> = console,
-  ) {}
+  ) {
+    this.reads = core.reads ?? core;
+  }
 
   async sendMessage(room: RoomId, text: string, replyTo?: EventId) {
     return (await this.core).commands.sendMessage(room, text, replyTo);
@@ -118,7 +123,7 @@ export class TabSession implements KafkyApi {
   }
 
   async watchMessages(room: RoomId, limit: number, listener: Listener<MessageView[]>) {
-    const { queries, live } = await this.core;
+    const { queries, live } = await this.reads;
     return this.live(
       live,
       `messages ${room} ${limit}`,
@@ -128,23 +133,28 @@ export class TabSession implements KafkyApi {
   }
 
   async watchTimeline(room: RoomId, window: TimelineWindow, listener: Listener<TimelineView>) {
-    const { queries, live } = await this.core;
+    const { db, queries, live } = await this.reads;
     const key = `timeline ${room} ${JSON.stringify(window)}`;
-    return this.live(live, key, () => queries.timeline(room, window), listener);
+    // Its reads (in turn: names, rows, quoted rows) in one readonly transaction: a write
+    // asked for meanwhile (on a cold open, the processes resuming) waits for it, not it
+    // for the write; and it shows one state of the room.
+    const query = () =>
+      db.transaction('r', db.messages, db.members, () => queries.timeline(room, window));
+    return this.live(live, key, query, listener);
   }
 
   async watchRooms(listener: Listener<RoomSummary[]>) {
-    const { queries, live } = await this.core;
+    const { queries, live } = await this.reads;
     return this.live(live, 'rooms', () => queries.rooms(), listener);
   }
 
   async watchRoom(room: RoomId, listener: Listener<RoomView>) {
-    const { queries, live } = await this.core;
+    const { queries, live } = await this.reads;
     return this.live(live, `room ${room}`, () => queries.room(room), listener);
   }
 
   async watchProfile(listener: Listener<ProfileView>) {
-    const { queries, live } = await this.core;
+    const { queries, live } = await this.reads;
     return this.live(live, 'profile', () => queries.profile(), listener);
   }
 
