@@ -92,6 +92,52 @@ describe('EventStore', () => {
     expect(await store.applyAcks([{ id: event.id, room: ROOM, seq: 1, rts: 99 }])).toEqual([]);
   });
 
+  it('projects a batch appended at once as event by event, relations to its own messages too', async () => {
+    const { db, store } = await freshStore();
+    const first = messageEvent('one');
+    const second = messageEvent('two');
+    const reaction = {
+      ...messageEvent('x'),
+      type: 'reaction.set' as const,
+      v: 1 as const,
+      payload: { target: first.id, key: '👍', on: true },
+    };
+    const stored = await store.appendLocalAll([first, second, reaction]);
+
+    expect(stored.map((e) => e.pos)).toEqual([...stored.map((e) => e.pos)].sort((a, b) => a - b));
+    expect((await store.outbox(ROOM, 10)).map((e) => e.id)).toEqual(stored.map((e) => e.id));
+    expect(await db.messages.get(first.id)).toMatchObject({
+      text: 'one',
+      reactions: [{ key: '👍', authors: [ALICE] }],
+      n: stored[0]!.pos,
+    });
+    expect(await db.messages.get(second.id)).toMatchObject({ text: 'two', reactions: [] });
+    const live = await db.projections.get('*');
+    expect(live?.position).toBe(stored[2]!.pos);
+  });
+
+  it('stores several acks of one frame, each once, and moves the cursor past all of them', async () => {
+    const { db, store } = await freshStore();
+    const events = [messageEvent('a'), messageEvent('b'), messageEvent('c')];
+    for (const event of events) await store.appendLocal(event);
+    const acks = events.map((event, i) => ({ id: event.id, room: ROOM, seq: i + 1, rts: 9 }));
+    const confirmed = await store.applyAcks([...acks, acks[1]!]);
+
+    expect(confirmed.map((e) => [e.id, e.seq])).toEqual(events.map((e, i) => [e.id, i + 1]));
+    expect(await store.outbox(ROOM, 10)).toEqual([]);
+    const rows = await db.messages.bulkGet(events.map((e) => e.id));
+    expect(rows.map((row) => [row?.state, row?.seq])).toEqual([
+      ['delivered', 1],
+      ['delivered', 2],
+      ['delivered', 3],
+    ]);
+    expect(await store.cursor(ROOM)).toBe(3);
+    // Stored whole, with the place the relay gave.
+    expect((await db.events.toArray()).map((e) => [e.seq, e.rts, e.payload])).toEqual(
+      events.map((e, i) => [i + 1, 9, e.payload]),
+    );
+  });
+
   it('adds events from the relay once, however often they arrive', async () => {
     const { db, store } = await freshStore();
     const first = sequenced(messageEvent('one', BOB), 1);

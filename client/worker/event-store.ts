@@ -105,24 +105,27 @@ export class EventStore {
   ): Promise<StoredEvent[]> {
     this.checkWritable(events);
     return this.write(async () => {
-      await alongside?.(this.db);
-      const handed = await this.handOver?.(events);
+      // Requests issued together rather than each after the last one's answer: an append
+      // is the sender's share of a message's latency, and each round trip costs a few ms.
+      const [, handed] = await Promise.all([alongside?.(this.db), this.handOver?.(events)]);
       if (handed) afterCommit(handed.settle);
-      const stored: StoredEvent[] = [];
-      for (const event of events) {
-        const pos = await this.db.events.add({ ...event });
-        const appended: StoredEvent = { ...event, pos };
-        const pushed = handed?.ids.has(event.id) ? { pushed: true } : {};
-        await this.db.outbox.add({
-          id: event.id,
-          room: event.room,
-          pos,
-          type: event.type,
-          ...pushed,
-        });
-        await this.project(appended, true);
-        stored.push(appended);
-      }
+      const positions = await this.db.events.bulkAdd(
+        events.map((event) => ({ ...event })),
+        { allKeys: true },
+      );
+      const stored = events.map((event, i): StoredEvent => ({ ...event, pos: positions[i]! }));
+      await Promise.all([
+        this.db.outbox.bulkAdd(
+          stored.map(({ id, room, pos, type }) => ({
+            id,
+            room,
+            pos,
+            type,
+            ...(handed?.ids.has(id) ? { pushed: true } : {}),
+          })),
+        ),
+        this.projection.project(stored, true, true),
+      ]);
       return stored;
     });
   }
@@ -295,13 +298,7 @@ export class EventStore {
       const inRoom = events.filter((event) => event.room === room);
       // A catch-up page is hundreds of events: look them up, store and project them in
       // bulk, so a long history costs a few requests per page rather than per event.
-      const held = await rowsWhere(
-        this.db.events,
-        'id',
-        inRoom.map((event) => event.id),
-        (event) => event.id,
-      );
-      const known = new Map(held.map((event) => [event.id, event]));
+      const known = await this.heldById(inRoom.map((event) => event.id));
       const fresh: SequencedEvent[] = [];
       for (const event of inRoom) {
         const existing = known.get(event.id);
@@ -329,16 +326,27 @@ export class EventStore {
 
   /** Marks own events as durable at the relay with the place it gave them. */
   async applyAcks(acks: Ack['acks']): Promise<StoredEvent[]> {
+    // Few requests, issued together where they can be: the next append waits behind this.
     return this.write(async () => {
+      const byId = await this.heldById(acks.map((ack) => ack.id));
       const confirmed: StoredEvent[] = [];
       const rooms = new Map<RoomId, number[]>();
       for (const ack of acks) {
-        const existing = await this.db.events.where('id').equals(ack.id).first();
+        const existing = byId.get(ack.id);
         if (!existing || existing.seq !== undefined) continue;
-        confirmed.push(await this.confirm(existing, ack.seq, ack.rts));
+        const stored = { ...existing, seq: ack.seq, rts: ack.rts };
+        byId.set(ack.id, stored);
+        confirmed.push(stored);
         rooms.set(ack.room, [...(rooms.get(ack.room) ?? []), ack.seq]);
       }
-      for (const [room, seqs] of rooms) await advanceCursor(this.db, room, seqs);
+      if (confirmed.length === 0) return confirmed;
+      // Stored first: the projectors and the cursor read the log as it is after it.
+      await this.db.events.bulkPut(confirmed);
+      await Promise.all([
+        this.db.outbox.bulkDelete(confirmed.map((event) => event.id)),
+        this.projection.project(confirmed),
+        ...[...rooms].map(([room, seqs]) => advanceCursor(this.db, room, seqs)),
+      ]);
       return confirmed;
     });
   }
@@ -502,6 +510,12 @@ export class EventStore {
     const stored = { ...event, seq, rts };
     await this.project(stored);
     return stored;
+  }
+
+  /** The events of the log with these ids, by id, read in one go. */
+  private async heldById(ids: readonly EventId[]): Promise<Map<EventId, StoredEvent>> {
+    const held = await rowsWhere(this.db.events, 'id', ids, (event) => event.id);
+    return new Map(held.map((event) => [event.id, event]));
   }
 
   /** Takes a dropped event out of the read models, by recomputing them without it. */

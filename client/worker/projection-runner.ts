@@ -69,13 +69,15 @@ export class ProjectionRunner {
    * just appended (`appended`), the log's newest position is theirs: the live position
    * moves up to it, in the same transaction, with one write and no read.
    */
-  async project(events: readonly StoredEvent[], appended = false): Promise<void> {
+  async project(events: readonly StoredEvent[], appended = false, fresh = false): Promise<void> {
     if (events.length === 0) return;
-    await this.projectInto(this.projectors, events);
-    if (appended) {
-      const position = Math.max(...events.map((event) => event.pos));
-      await this.db.projections.put(liveRow(position));
-    }
+    // Issued together: the live row does not depend on what the projectors write.
+    const position = Math.max(...events.map((event) => event.pos));
+    const ctx = fresh ? { ...this.ctx, fresh } : this.ctx;
+    await Promise.all([
+      this.projectInto(this.projectors, events, ctx),
+      appended && this.db.projections.put(liveRow(position)),
+    ]);
   }
 
   /**
@@ -156,11 +158,13 @@ export class ProjectionRunner {
       if (isStorageFailure(error)) throw error;
     }
     // Which one was it? Projectors compute before they write, so a throw left their read
-    // models as they were, and each event can go again on its own.
+    // models as they were, and each event can go again on its own (reading the log: the
+    // others of a fresh batch are no longer at hand).
     let clean = true;
+    const single = { ...ctx, fresh: false };
     for (const event of events) {
       try {
-        await projector.apply(ctx, event);
+        await projector.apply(single, event);
       } catch (error) {
         if (isStorageFailure(error)) throw error;
         clean = false;

@@ -72,7 +72,7 @@ function targetOf(event: KafkyEvent): EventId | null {
  * discarded refusal) loses its row.
  */
 async function recompute(
-  { db, registry, dropped }: ProjectionContext,
+  { db, registry, dropped, fresh }: ProjectionContext,
   events: readonly ProjectedEvent[],
 ) {
   const ids = new Set(events.map(targetOf).filter((id): id is EventId => id !== null));
@@ -82,12 +82,19 @@ async function recompute(
     if (event.type === 'message.sent' && ids.has(event.id)) messages.set(event.id, event);
   }
   const missing = [...ids].filter((id) => !messages.has(id));
-  for (const message of await rowsWhere(db.events, 'id', missing, (e) => e.id)) {
-    messages.set(message.id, message);
-  }
-  const relations = new Map<EventId, Stored<MessageRelation | LocalEvent>[]>();
   const targetOfRow = (e: StoredEvent) => (e.payload as { target?: unknown }).target;
-  for (const relation of await rowsWhere(db.events, 'payload.target', ids, targetOfRow)) {
+  // What points at a message just made here is among the events at hand, if anywhere.
+  const asked = fresh ? missing : [...ids];
+  const atHand = fresh ? events.filter((e) => ids.has(targetOfRow(e) as EventId)) : [];
+  // Both reads at once: on a send they stand between the click and the commit.
+  const [found, read] = await Promise.all([
+    rowsWhere(db.events, 'id', missing, (e) => e.id),
+    rowsWhere(db.events, 'payload.target', asked, targetOfRow),
+  ]);
+  const related = [...read, ...atHand.filter((e) => !asked.includes(targetOfRow(e) as EventId))];
+  for (const message of found) messages.set(message.id, message);
+  const relations = new Map<EventId, Stored<MessageRelation | LocalEvent>[]>();
+  for (const relation of related) {
     const target = targetOfRow(relation) as EventId;
     const list = relations.get(target) ?? [];
     list.push(relation as Stored<MessageRelation | LocalEvent>);
@@ -102,8 +109,7 @@ async function recompute(
   }
   const kept = new Set(rows.map((row) => row.id));
   const gone = [...ids].filter((id) => !kept.has(id));
-  if (gone.length > 0) await db.messages.bulkDelete(gone);
-  await db.messages.bulkPut(rows);
+  await Promise.all([gone.length > 0 && db.messages.bulkDelete(gone), db.messages.bulkPut(rows)]);
 }
 
 /**

@@ -30,6 +30,11 @@ export interface ProjectionContext {
    * events are in the log as given, and a projector may use them without reading them.
    */
   readonly dropped?: boolean;
+  /**
+   * Set when the events were just made here, with new ids: nothing in the log refers to
+   * one of them yet but the others among them, so a projector need not look.
+   */
+  readonly fresh?: boolean;
 }
 
 /**

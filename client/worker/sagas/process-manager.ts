@@ -109,8 +109,8 @@ export class ProcessManager implements Delivery {
     const first = definition.steps[0]?.events(data).map((draft) => this.event(draft));
     const signed = first && sign ? await Promise.all(first.map((event) => sign(event))) : first;
     const events = await this.transact(async (effects) => {
-      await alongside?.(this.options.db);
-      await this.advance(process, effects, signed);
+      // Together: what goes alongside touches none of what the step writes.
+      await Promise.all([alongside?.(this.options.db), this.advance(process, effects, signed)]);
       return effects.appended.slice();
     });
     return { process, events };
