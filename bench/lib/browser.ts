@@ -100,12 +100,20 @@ export async function followLatest(page: Page): Promise<void> {
 
 /**
  * Opens Kafky in a second window of `opener`'s browser (not a tab: a background tab gets
- * no animation frames), and waits until it is online.
+ * no animation frames), and waits until it is online. The window has no opener, as one a
+ * person opens from the address bar: Chromium gives it a renderer of its own. A window
+ * `opener` scripted open (`shared`) would share its main thread, so each would wait for
+ * the other's tasks and frames.
  */
-export async function openKafkyWindow(opener: Page, url: string): Promise<Page> {
+export async function openKafkyWindow(
+  opener: Page,
+  url: string,
+  { shared = process.env.KAFKY_BENCH_SHARED_WINDOW === '1' } = {},
+): Promise<Page> {
+  const features = `popup,width=1000,height=800${shared ? '' : ',noopener'}`;
   const [page] = await Promise.all([
     opener.waitForEvent('popup'),
-    opener.evaluate((href) => void window.open(href, '_blank', 'popup,width=1000,height=800'), url),
+    opener.evaluate(([href, f]) => void window.open(href, '_blank', f), [url, features] as const),
   ]);
   await page.locator('[data-status="online"]').waitFor({ timeout: 60_000 });
   return page;

@@ -241,8 +241,13 @@ export async function browserLatency(
         tab: inViewShare(pairSent, bSeen),
         b2b: inViewShare(pairSent, c.seen),
       });
-      add('tab.p50', 'tab to tab, same browser: p50', tab.p50, TARGETS.tabP50);
-      add('tab.p99', 'tab to tab, same browser: p99', tab.p99);
+      add(
+        'tab.p50',
+        'tab to tab, same browser (a window of its own): p50',
+        tab.p50,
+        TARGETS.tabP50,
+      );
+      add('tab.p99', 'tab to tab, same browser (a window of its own): p99', tab.p99);
       add('b2b.p50', 'browser to browser through the relay: p50', b2b.p50, TARGETS.b2bP50);
       add('b2b.p99', 'browser to browser through the relay: p99', b2b.p99, TARGETS.b2bP99);
       const passed = await observer.call<Record<string, number>>('arrivals', null);
