@@ -13,6 +13,7 @@ import type { FailedCommandView } from '../../api.ts';
 import type { EventBus } from '../bus.ts';
 import type { KafkyDb, StoredEvent } from '../db.ts';
 import type { EventStore } from '../event-store.ts';
+import { rowsWhere } from '../lookup.ts';
 import type { Delivery } from '../sync/sync-client.ts';
 import type {
   EventDraft,
@@ -279,12 +280,12 @@ export class ProcessManager implements Delivery {
 
   private async reconcileEvents(ids: readonly EventId[], effects: Effects): Promise<void> {
     if (ids.length === 0) return;
-    const processes = await this.options.db.processes
-      .where('events')
-      .anyOf([...ids])
-      .distinct()
-      .toArray();
-    for (const process of processes) await this.reconcile(process, effects);
+    // A read per id, issued together: `anyOf` walks a cursor, a round trip per step.
+    const found = await Promise.all(
+      ids.map((id) => this.options.db.processes.where('events').equals(id).toArray()),
+    );
+    const processes = new Map(found.flat().map((process) => [process.id, process]));
+    for (const process of processes.values()) await this.reconcile(process, effects);
   }
 
   /** Brings a process in line with what the log says of its current step's events. */
@@ -293,7 +294,7 @@ export class ProcessManager implements Delivery {
     const step = process.steps[process.step];
     // A kind this code does not know (a newer version's) is left as it is.
     if (!definition || !step || process.state === 'compensated') return;
-    const held = await this.options.db.events.where('id').anyOf(step.events).toArray();
+    const held = await rowsWhere(this.options.db.events, 'id', step.events, (e) => e.id);
     const byId = new Map(held.map((e) => [e.id, e]));
     // An event dropped since (a draft deleted, a refused one discarded) is no longer waited for.
     step.events = step.events.filter((id) => byId.has(id));
@@ -336,12 +337,18 @@ export class ProcessManager implements Delivery {
       if (step.state === 'waiting') {
         const events =
           made ?? definition.steps[process.step]!.events(process.data).map((d) => this.event(d));
-        const stored = await this.options.store.appendLocalAll(events);
         made = undefined;
-        effects.appended.push(...stored);
-        step.events = stored.map((e) => e.id);
+        step.events = events.map((e) => e.id);
         process.events.push(...step.events);
-        step.state = stored.length ? 'pending' : 'done';
+        step.state = events.length ? 'pending' : 'done';
+        // The step waits on them: its row is saved with the append, not one request after.
+        const waits = step.state !== 'done';
+        const [stored] = await Promise.all([
+          this.options.store.appendLocalAll(events),
+          waits && this.save(process, effects),
+        ]);
+        effects.appended.push(...stored);
+        if (waits) return;
       }
       if (step.state !== 'done') {
         await this.save(process, effects);
