@@ -21,6 +21,11 @@ export const SYSTEM_CLOCK: Clock = {
  */
 export class InFlight {
   private readonly sent = new Map<EventId, { room: RoomId; at: number }>();
+  /**
+   * Answered by a frame that has arrived but waits behind earlier ones (a catch-up's
+   * pages being stored, say): on the wire until the answer is applied, never overdue.
+   */
+  private readonly heard = new Set<EventId>();
   private timer: unknown;
 
   constructor(
@@ -51,13 +56,20 @@ export class InFlight {
     return this.sent.get(id)?.room;
   }
 
+  /** An answer to `ids` has arrived; `answered` follows once it is applied. */
+  hear(ids: readonly EventId[]): void {
+    for (const id of ids) if (this.sent.has(id)) this.heard.add(id);
+  }
+
   answered(id: EventId): void {
     this.sent.delete(id);
+    this.heard.delete(id);
   }
 
   /** The socket dropped: whatever it carried is pushed anew on the next one. */
   clear(): void {
     this.sent.clear();
+    this.heard.clear();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -66,7 +78,7 @@ export class InFlight {
   private arm(): void {
     if (this.timer !== undefined) return;
     let oldest = Infinity;
-    for (const { at } of this.sent.values()) oldest = Math.min(oldest, at);
+    for (const [id, { at }] of this.sent) if (!this.heard.has(id)) oldest = Math.min(oldest, at);
     if (oldest === Infinity) return;
     const wait = Math.max(0, oldest + this.timeoutMs - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
@@ -79,7 +91,7 @@ export class InFlight {
     const due = this.clock.now() - this.timeoutMs;
     const ids: EventId[] = [];
     for (const [id, { at }] of this.sent) {
-      if (at > due) continue;
+      if (at > due || this.heard.has(id)) continue;
       this.sent.delete(id);
       ids.push(id);
     }

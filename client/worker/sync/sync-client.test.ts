@@ -487,6 +487,37 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it('does not push again an event whose ack has arrived behind frames still being stored', async () => {
+    const clock = new FakeClock();
+    const { store, sync, sockets, warnings } = await setup({ clock, ackTimeoutMs: 10_000 });
+    const event = messageEvent('acked in time');
+    await store.appendLocal(event);
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    // A catch-up page the store takes its time over, and the ack right behind it.
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const applyRemote = store.applyRemote.bind(store);
+    store.applyRemote = async (...args) => {
+      await slow;
+      return applyRemote(...args);
+    };
+    socket.receive({ type: 'events', room: ROOM, events: [] });
+    socket.receive({ type: 'ack', acks: [{ id: event.id, room: ROOM, seq: 1, rts: 1 }] });
+    clock.advance(20_000);
+    await sync.flush();
+    expect(socket.ofType('push')).toHaveLength(1);
+    expect(warnings).toEqual([]);
+    release();
+    await vi.waitFor(async () => expect(await store.pendingCount()).toBe(0));
+    clock.advance(20_000);
+    expect(socket.ofType('push')).toHaveLength(1);
+    sync.stop();
+  });
+
   it('holds pushes back as long as the relay says after rate_limited, then pushes again in order', async () => {
     const clock = new FakeClock();
     const { store, sync, sockets, warnings } = await setup({ clock });

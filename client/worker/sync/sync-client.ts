@@ -262,6 +262,9 @@ export class SyncClient {
       if (!message) return;
       // Checked as it arrives, not when the frames before it are done with the store.
       const checked = this.arriving.arrived(message);
+      // Answered in time, however long the frames before it take here.
+      if (message.type === 'ack') this.inFlight.hear(message.acks.map((ack) => ack.id));
+      if (message.type === 'rejected') this.inFlight.hear([message.id as EventId]);
       this.frames = this.frames
         .then(() => this.handle(message, socket, checked))
         .catch((error: unknown) => this.log.error('kafky: could not handle a relay frame', error));
