@@ -1,6 +1,5 @@
 import {
   PROTOCOL_VERSION,
-  parseRelayFrame,
   type ClientMessage,
   type EventId,
   type KafkyEvent,
@@ -12,6 +11,8 @@ import type { HandOver } from '../event-store.ts';
 import { Backoff } from './backoff.ts';
 import { HandOvers } from './hand-over.ts';
 import { OutboxPush } from './outbox-push.ts';
+import { applySignal, readFrame } from './relay-signals.ts';
+import { RoomChanges } from './room-changes.ts';
 import { RoomNotThere, subscribeFrame, welcomeReply } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
 import { ArrivingFrames, type Checked } from './early-incoming.ts';
@@ -41,12 +42,8 @@ export class SyncClient {
   private readonly inFlight: InFlight;
   /** Rooms subscribed on this socket: the only ones the relay takes typing signals for. */
   private readonly subscribed = new Set<RoomId>();
-  /**
-   * Rooms joined or left while no welcome was answered. The welcome's reply reads the
-   * rooms once, so one joined between that read and the reply's end would otherwise not
-   * be subscribed until the socket dropped (seen: an invite link opened at connect time).
-   */
-  private readonly beforeWelcome = new Map<RoomId, 'follow' | 'unfollow'>();
+  /** Rooms joined or left while no welcome was answered. */
+  private readonly beforeWelcome = new RoomChanges();
   /** Frames as they arrive: checked at once, live events shown early. */
   private readonly arriving: ArrivingFrames;
   /**
@@ -131,7 +128,7 @@ export class SyncClient {
   /** Starts following a room just joined: catch-up, then live events. */
   follow(room: RoomId): void {
     if (!this.welcomed) {
-      this.beforeWelcome.set(room, 'follow');
+      this.beforeWelcome.note(room, 'follow');
       return;
     }
     this.frames = this.frames
@@ -147,7 +144,7 @@ export class SyncClient {
   /** Stops following a room just left; the next welcome does not subscribe it either. */
   unfollow(room: RoomId): void {
     if (!this.welcomed) {
-      this.beforeWelcome.set(room, 'unfollow');
+      this.beforeWelcome.note(room, 'unfollow');
       return;
     }
     this.frames = this.frames
@@ -258,7 +255,7 @@ export class SyncClient {
         this.log.warn('kafky: the relay sent a binary frame; ignored');
         return;
       }
-      const message = this.parse(data);
+      const message = readFrame(data, this.log);
       if (!message) return;
       // Checked as it arrives, not when the frames before it are done with the store.
       const checked = this.arriving.arrived(message);
@@ -281,13 +278,9 @@ export class SyncClient {
 
   /** Follows or unfollows what changed while the welcome was answered with `subscribed`. */
   private catchUpWithRooms(subscribed: readonly RoomId[]): void {
-    const sent = new Set(subscribed);
-    const changed = [...this.beforeWelcome];
-    this.beforeWelcome.clear();
-    for (const [room, change] of changed) {
-      if (change === 'follow' && !sent.has(room)) this.follow(room);
-      if (change === 'unfollow' && sent.has(room)) this.unfollow(room);
-    }
+    const { follow, unfollow } = this.beforeWelcome.missedBy(subscribed);
+    for (const room of follow) this.follow(room);
+    for (const room of unfollow) this.unfollow(room);
   }
 
   private dropSocket(): void {
@@ -311,16 +304,6 @@ export class SyncClient {
     if (this.stopped || !this.networkUp) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
-  }
-
-  private parse(text: string): RelayMessage | null {
-    const parsed = parseRelayFrame(text);
-    if (parsed.ok) return parsed.value;
-    this.log.warn(
-      `kafky: the relay sent a frame this client cannot read (${parsed.error.code})`,
-      parsed.error.message,
-    );
-    return null;
   }
 
   private async handle(message: RelayMessage, from: SocketLike, checked?: Checked): Promise<void> {
@@ -388,31 +371,17 @@ export class SyncClient {
         await this.flush();
         return;
       }
-      case 'caught-up':
-        this.options.relayHeads?.caughtUp(message.room, message.head);
-        this.options.activity?.denied(message.room, null);
-        return;
-      // Signals still queued from a socket that has dropped since say nothing about now.
-      case 'typing':
-        if (from === this.socket) {
-          this.options.activity?.typing(message.room, message.author, message.ttl);
-        }
-        return;
-      case 'presence':
-        if (from === this.socket) this.options.activity?.presence(message.room, message.online);
-        return;
-      case 'error':
-        this.log.warn(`kafky: relay error ${message.code}: ${message.message}`);
-        if (message.code === 'room_denied' && message.room && from === this.socket) {
-          this.options.activity?.denied(message.room, message.message);
-        }
-        if (message.code === 'rate_limited' && from === this.socket) {
-          // Nothing of what is on the wire was stored past the limit: all of it goes
-          // again, in order, once the relay said it may (the acknowledged once only).
-          this.inFlight.clear();
-          this.outbox.holdFor(message.retryAfterMs ?? 1000);
-        }
-        return;
+      default:
+        applySignal(message, from === this.socket, {
+          ...this.options,
+          log: this.log,
+          rateLimited: (ms) => {
+            // Nothing of what is on the wire was stored past the limit: all of it goes
+            // again, in order, once the relay said it may (the acknowledged once only).
+            this.inFlight.clear();
+            this.outbox.holdFor(ms);
+          },
+        });
     }
   }
 
