@@ -80,7 +80,6 @@ export interface KafkyCore {
 
 /** What the tabs' live queries need: ready before the rest of the core (see `startCore`). */
 export interface ReadSide {
-  db: KafkyDb;
   queries: Queries;
   live: SharedLive;
 }
@@ -124,7 +123,7 @@ async function runCore(
   const author = identity.author;
   const queries = new Queries(db, author);
   const live = new SharedLive();
-  readable({ db, queries, live });
+  readable({ queries, live });
   const sign = <E extends AnyEvent>(event: E): Promise<E> => signEvent(event, identity.privateKey);
   store.sign = sign;
   const firstStart = (await store.rooms()).length === 0;

@@ -47,7 +47,10 @@ describe('incomingNotes', () => {
 describe('EarlyIncoming', () => {
   it('posts the notes of a frame to the tabs, and nothing when there are none', () => {
     const posted: unknown[] = [];
-    const early = new EarlyIncoming(ALICE, { postMessage: (m: unknown) => void posted.push(m) });
+    const early = new EarlyIncoming(ALICE, {
+      postMessage: (m: unknown) => void posted.push(m),
+      close: () => undefined,
+    });
     const hello = fromBob('hello', 1);
     early.show([hello]);
     early.show([sequenced(messageEvent('own'), 2)]);

@@ -55,7 +55,7 @@ export class EarlyIncoming {
     private readonly me: AuthorId | undefined,
     private readonly channel: Pick<
       BroadcastChannel,
-      'postMessage'
+      'postMessage' | 'close'
     > | null = typeof BroadcastChannel === 'function'
       ? new BroadcastChannel(INCOMING_CHANNEL)
       : null,
@@ -63,7 +63,7 @@ export class EarlyIncoming {
   ) {}
 
   close(): void {
-    (this.channel as Partial<BroadcastChannel> | null)?.close?.();
+    this.channel?.close();
   }
 
   show(events: readonly SequencedEvent[]): void {

@@ -10,12 +10,14 @@ import {
   verifyEvent,
   verifyText,
   type EventId,
+  type KafkyEvent,
   type SequencedEvent,
 } from '../../../shared/index.ts';
 import { ActivityState } from '../activity.ts';
 import type { RoomId } from '../../../shared/index.ts';
 import { ALICE, BOB, ROOM, messageEvent, sequenced } from '../test-helpers.ts';
 import { FakeClock, WELCOME, setup } from './sync-fakes.ts';
+import type { SyncOptions } from './sync-options.ts';
 
 const OTHER_ROOM = 'other-room' as RoomId;
 
@@ -24,6 +26,19 @@ const PEER = await identityFromSecret('cGVlci1zZWNyZXQtZm9yLXN5bmMtY2xpZW50LXRlc
 
 async function fromPeer(event: SequencedEvent): Promise<SequencedEvent> {
   return signEvent({ ...event, author: PEER.author }, PEER.privateKey);
+}
+
+/** A client on a clock the test moves, online, that has pushed `event`. */
+async function pushedOnClock(event: KafkyEvent, options: Partial<SyncOptions> = {}) {
+  const clock = new FakeClock();
+  const env = await setup({ clock, ...options });
+  await env.store.appendLocal(event);
+  env.sync.start();
+  const socket = env.sockets[0]!;
+  socket.open();
+  socket.receive(WELCOME);
+  await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+  return { ...env, clock, socket };
 }
 
 afterEach(() => {
@@ -449,15 +464,10 @@ describe('SyncClient', () => {
   });
 
   it('pushes events again, as they are, when their acknowledgement is overdue on a live socket', async () => {
-    const clock = new FakeClock();
-    const { store, sync, sockets, warnings } = await setup({ clock, ackTimeoutMs: 10_000 });
     const lost = messageEvent('ack lost');
-    await store.appendLocal(lost);
-    sync.start();
-    const socket = sockets[0]!;
-    socket.open();
-    socket.receive(WELCOME);
-    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    const { clock, store, sync, socket, warnings } = await pushedOnClock(lost, {
+      ackTimeoutMs: 10_000,
+    });
     clock.advance(5_000);
     const later = messageEvent('later');
     await store.appendLocal(later);
@@ -488,15 +498,10 @@ describe('SyncClient', () => {
   });
 
   it('does not push again an event whose ack has arrived behind frames still being stored', async () => {
-    const clock = new FakeClock();
-    const { store, sync, sockets, warnings } = await setup({ clock, ackTimeoutMs: 10_000 });
     const event = messageEvent('acked in time');
-    await store.appendLocal(event);
-    sync.start();
-    const socket = sockets[0]!;
-    socket.open();
-    socket.receive(WELCOME);
-    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    const { clock, store, sync, socket, warnings } = await pushedOnClock(event, {
+      ackTimeoutMs: 10_000,
+    });
     // A catch-up page the store takes its time over, and the ack right behind it.
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
@@ -519,15 +524,8 @@ describe('SyncClient', () => {
   });
 
   it('holds pushes back as long as the relay says after rate_limited, then pushes again in order', async () => {
-    const clock = new FakeClock();
-    const { store, sync, sockets, warnings } = await setup({ clock });
     const [first, second] = [messageEvent('one'), messageEvent('two')];
-    await store.appendLocal(first);
-    sync.start();
-    const socket = sockets[0]!;
-    socket.open();
-    socket.receive(WELCOME);
-    await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
+    const { clock, store, sync, socket, warnings } = await pushedOnClock(first);
     socket.receive({ type: 'error', code: 'rate_limited', message: 'wait', retryAfterMs: 1000 });
     await vi.waitFor(() => expect(warnings).toHaveLength(1));
     await store.appendLocal(second);
@@ -543,13 +541,9 @@ describe('SyncClient', () => {
   });
 
   it('does not wait for acknowledgements on a socket that dropped: the next one pushes anew', async () => {
-    const clock = new FakeClock();
-    const { store, sync, sockets } = await setup({ clock, ackTimeoutMs: 1_000 });
-    await store.appendLocal(messageEvent('in flight'));
-    sync.start();
-    sockets[0]!.open();
-    sockets[0]!.receive(WELCOME);
-    await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
+    const { clock, sync, sockets } = await pushedOnClock(messageEvent('in flight'), {
+      ackTimeoutMs: 1_000,
+    });
     sockets[0]!.close(1006, 'gone');
     clock.advance(5_000);
     expect(sockets[0]!.ofType('push')).toHaveLength(1);

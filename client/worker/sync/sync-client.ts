@@ -11,7 +11,7 @@ import type { HandOver } from '../event-store.ts';
 import { Backoff } from './backoff.ts';
 import { HandOvers } from './hand-over.ts';
 import { OutboxPush } from './outbox-push.ts';
-import { applySignal, readFrame } from './relay-signals.ts';
+import { applySignal, readFrame, type SignalTargets } from './relay-signals.ts';
 import { RoomChanges } from './room-changes.ts';
 import { RoomNotThere, subscribeFrame, welcomeReply } from './room-proofs.ts';
 import { checkSignatures } from './signatures.ts';
@@ -68,11 +68,24 @@ export class SyncClient {
   private readonly windowPerRoom: number;
   private readonly log: Pick<Console, 'warn' | 'error'>;
   private readonly delivery: Delivery;
+  /** Where the relay's signals (typing, presence, errors) go. */
+  private readonly signals: SignalTargets;
 
   constructor(private readonly options: SyncOptions) {
     this.backoff = options.backoff ?? new Backoff();
     this.windowPerRoom = options.windowPerRoom ?? 500;
     this.log = options.log ?? console;
+    this.signals = {
+      activity: options.activity,
+      relayHeads: options.relayHeads,
+      log: this.log,
+      rateLimited: (ms) => {
+        // Nothing of what is on the wire was stored past the limit: all of it goes
+        // again, in order, once the relay said it may (the acknowledged once only).
+        this.inFlight.clear();
+        this.outbox.holdFor(ms);
+      },
+    };
     this.delivery = options.delivery ?? {
       acked: (acks) => options.store.applyAcks(acks),
       refused: async (id, code, message) =>
@@ -372,16 +385,7 @@ export class SyncClient {
         return;
       }
       default:
-        applySignal(message, from === this.socket, {
-          ...this.options,
-          log: this.log,
-          rateLimited: (ms) => {
-            // Nothing of what is on the wire was stored past the limit: all of it goes
-            // again, in order, once the relay said it may (the acknowledged once only).
-            this.inFlight.clear();
-            this.outbox.holdFor(ms);
-          },
-        });
+        applySignal(message, from === this.socket, this.signals);
     }
   }
 
