@@ -1,5 +1,6 @@
 import type { EventId, RoomId } from '../../shared/ids.ts';
 import { INCOMING_CHANNEL, type IncomingNote, type MemberView, type MessageView } from '../api.ts';
+import { TabChannel, quoteOf } from './tab-channel.ts';
 
 /**
  * One the timeline never took (the worker could not store it, say) is given up after
@@ -13,20 +14,10 @@ const GIVE_UP_MS = 10_000;
  */
 export class IncomingMessages {
   private readonly notes = new Map<EventId, IncomingNote>();
-  private readonly listeners = new Set<() => void>();
-  private readonly channel: BroadcastChannel | null;
+  private readonly channel: TabChannel<void>;
 
   constructor(channelName = INCOMING_CHANNEL) {
-    this.channel =
-      typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
-    this.channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
-      // A worker of another version may say it otherwise: a note is only a head start.
-      try {
-        this.take(event.data);
-      } catch (error) {
-        console.warn('kafky: a note about an incoming message was not understood', error);
-      }
-    });
+    this.channel = new TabChannel(channelName, 'an incoming message', (data) => this.take(data));
   }
 
   /** Those of `room` not shown from the timeline yet, in the room's order. */
@@ -40,12 +31,11 @@ export class IncomingMessages {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.channel.subscribe(listener);
   }
 
   close(): void {
-    this.channel?.close();
+    this.channel.close();
   }
 
   /** Takes the notes of one post, as the channel delivers it. */
@@ -57,21 +47,11 @@ export class IncomingMessages {
       this.notes.set(note.id, note);
       setTimeout(() => this.drop(note.id), GIVE_UP_MS);
     }
-    this.notify();
+    this.channel.notify();
   }
 
   private drop(id: EventId): void {
-    if (this.notes.delete(id)) this.notify();
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (error) {
-        console.error('kafky: an incoming-message listener failed', error);
-      }
-    }
+    if (this.notes.delete(id)) this.channel.notify();
   }
 }
 
@@ -131,12 +111,7 @@ export function withIncoming(
       ...(note.replyTo
         ? {
             replyTo: quoted
-              ? {
-                  id: quoted.id,
-                  authorName: quoted.authorName,
-                  text: quoted.text,
-                  deleted: quoted.deleted,
-                }
+              ? quoteOf(quoted)
               : { id: note.replyTo, authorName: null, text: '', deleted: false },
           }
         : {}),

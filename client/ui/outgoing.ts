@@ -1,5 +1,6 @@
 import type { AuthorId, EventId, RoomId } from '../../shared/ids.ts';
 import type { MessageView } from '../api.ts';
+import { TabChannel, quoteOf } from './tab-channel.ts';
 
 /**
  * A message being sent from this browser, shown from the moment Send is pressed: storing
@@ -37,22 +38,14 @@ export interface Sending {
 /** This tab's view of the messages being sent from any tab of the browser. */
 export class OutgoingMessages {
   private readonly entries = new Map<string, Outgoing>();
-  private readonly listeners = new Set<(added: Outgoing | null) => void>();
-  private readonly channel: BroadcastChannel | null;
+  private readonly channel: TabChannel<Outgoing | null>;
   private readonly tab = Math.random().toString(36).slice(2);
   private next = 0;
 
   constructor(channelName = 'kafky-outgoing') {
-    this.channel =
-      typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
-    this.channel?.addEventListener('message', (event: MessageEvent<Note>) => {
-      // Another tab may run another version of the app: a note it sends is only a hint.
-      try {
-        this.apply(event.data, false);
-      } catch (error) {
-        console.warn('kafky: a note about a message being sent was not understood', error);
-      }
-    });
+    this.channel = new TabChannel(channelName, 'a message being sent', (data) =>
+      this.apply(data as Note, false),
+    );
   }
 
   /** A message about to be sent from this tab. */
@@ -78,22 +71,17 @@ export class OutgoingMessages {
 
   /** Calls `listener` on every change, with the entry when this tab added it. */
   subscribe(listener: (added: Outgoing | null) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.channel.subscribe(listener);
   }
 
   close(): void {
-    this.channel?.close();
+    this.channel.close();
   }
 
   private post(note: Note): void {
     this.apply(note, true);
-    try {
-      this.channel?.postMessage(note);
-    } catch (error) {
-      // The other tabs show it when the worker has stored it; this tab already does.
-      console.warn('kafky: could not tell the other tabs', error);
-    }
+    // Should it fail, the other tabs show it when the worker has stored it.
+    this.channel.post(note);
   }
 
   private apply(note: Note, own: boolean): void {
@@ -102,7 +90,7 @@ export class OutgoingMessages {
         if (!isOutgoing(note.outgoing)) return;
         this.entries.set(note.outgoing.key, note.outgoing);
         setTimeout(() => this.remove(note.outgoing.key), GIVE_UP_MS);
-        this.notify(own ? note.outgoing : null);
+        this.channel.notify(own ? note.outgoing : null);
         return;
       case 'settle': {
         const entry = this.entries.get(note.key);
@@ -116,19 +104,7 @@ export class OutgoingMessages {
   }
 
   private remove(key: string): void {
-    if (this.entries.delete(key)) this.notify(null);
-  }
-
-  private notify(added: Outgoing | null): void {
-    // Called from the composer's send, a timer and the channel: a failing view must not
-    // lose what was typed or stop the others from hearing.
-    for (const listener of this.listeners) {
-      try {
-        listener(added);
-      } catch (error) {
-        console.error('kafky: an outgoing-message listener failed', error);
-      }
-    }
+    if (this.entries.delete(key)) this.channel.notify(null);
   }
 }
 
@@ -184,16 +160,7 @@ export function withOutgoing(
       edited: false,
       deleted: false,
       reactions: [],
-      ...(quoted
-        ? {
-            replyTo: {
-              id: quoted.id,
-              authorName: quoted.authorName,
-              text: quoted.text,
-              deleted: quoted.deleted,
-            },
-          }
-        : {}),
+      ...(quoted ? { replyTo: quoteOf(quoted) } : {}),
     });
   }
   return extra.length ? [...timeline, ...extra] : timeline;
