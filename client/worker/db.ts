@@ -194,6 +194,18 @@ export const WRITE_TABLES = [
 export const READ_MODEL_TABLES = ['messages', 'members', 'roomViews', 'reads'] as const;
 export type ReadModelTable = (typeof READ_MODEL_TABLES)[number];
 
+/**
+ * Every room this browser syncs with its cursor (0 for one never synced), in one
+ * transaction: each is one more that a write queues behind.
+ */
+export function roomsWithCursors(db: KafkyDb): Promise<RoomState[]> {
+  return db.transaction('r', db.rooms, db.cursors, async () => {
+    const [rooms, cursors] = await Promise.all([db.rooms.toArray(), db.cursors.toArray()]);
+    const at = new Map(cursors.map((c) => [c.room, c.cursor]));
+    return rooms.map((row) => ({ ...row, cursor: at.get(row.room) ?? 0 }));
+  });
+}
+
 export function openDb(name = 'kafky'): KafkyDb {
   const db = new Dexie(name) as KafkyDb;
   db.version(1).stores({

@@ -12,6 +12,7 @@ import {
 } from '../../shared/index.ts';
 import {
   WRITE_TABLES,
+  roomsWithCursors,
   type DeadLetterRow,
   type KafkyDb,
   type RoomState,
@@ -394,16 +395,8 @@ export class EventStore {
   }
 
   /** Every room this browser syncs, with its cursor. */
-  async rooms(): Promise<RoomState[]> {
-    // One transaction: each is one more that a write queues behind.
-    return this.db.transaction('r', this.db.rooms, this.db.cursors, async () => {
-      const [rooms, cursors] = await Promise.all([
-        this.db.rooms.toArray(),
-        this.db.cursors.toArray(),
-      ]);
-      const at = new Map(cursors.map((c) => [c.room, c.cursor]));
-      return rooms.map((row) => ({ ...row, cursor: at.get(row.room) ?? 0 }));
-    });
+  rooms(): Promise<RoomState[]> {
+    return roomsWithCursors(this.db);
   }
 
   /** How far a room's confirmed log is complete here (0 for a room never synced). */

@@ -13,7 +13,7 @@ import type {
   RoomHeadView,
   TimeTravelView,
 } from '../../api.ts';
-import type { KafkyDb, StoredEvent } from '../db.ts';
+import { roomsWithCursors, type KafkyDb, type StoredEvent } from '../db.ts';
 import { displayNames, fallbackName } from '../queries.ts';
 import type { RelayHeads } from './relay-heads.ts';
 import { timeTravel } from './time-travel.ts';
@@ -117,16 +117,12 @@ export class InspectorQueries {
 
   /** Every room held here with its local head (see `roomHeads` for the relay's). */
   async rooms(): Promise<RoomCursor[]> {
-    const [rooms, cursors] = await Promise.all([
-      this.db.rooms.toArray(),
-      this.db.cursors.toArray(),
-    ]);
-    const at = new Map(cursors.map((c) => [c.room, c.cursor]));
+    const rooms = await roomsWithCursors(this.db);
     const names = await this.roomNames(rooms.map((r) => r.room));
     return rooms.map((r) => ({
       room: r.room,
       name: names.get(r.room) ?? r.room,
-      cursor: at.get(r.room) ?? 0,
+      cursor: r.cursor,
       left: r.left ?? false,
     }));
   }
