@@ -8,7 +8,11 @@ export interface Sizes {
   fanout: { subscribers: number[]; messages: number; intervalMs: number };
   /** Catch-up of the Node client core; the largest size is the headline figure. */
   catchUp: { sizes: number[] };
-  browser: { messages: number; gapMs: number };
+  /**
+   * Messages of each run; the pause after each is on screen in its sender's window: as
+   * fast as it goes (`gapMs`), then at a lively chat's pace (`paceMs`).
+   */
+  browser: { messages: number; gapMs: number; paceMs: number };
   store: { appends: number; rebuild: number };
   /** The Chromium history scenario: room size, and cold opens measured. */
   history: { messages: number; opens: number };
@@ -21,7 +25,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [4], rooms: 2, warmupMs: 100, durationMs: 300 },
     fanout: { subscribers: [10], messages: 5, intervalMs: 20 },
     catchUp: { sizes: [300] },
-    browser: { messages: 5, gapMs: 30 },
+    browser: { messages: 5, gapMs: 30, paceMs: 100 },
     store: { appends: 50, rebuild: 300 },
     history: { messages: 200, opens: 1 },
     memory: { idle: [0, 20], stream: 500 },
@@ -31,7 +35,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [10, 100], rooms: 10, warmupMs: 300, durationMs: 1500 },
     fanout: { subscribers: [100, 1000], messages: 30, intervalMs: 50 },
     catchUp: { sizes: [2_000, 10_000] },
-    browser: { messages: 40, gapMs: 30 },
+    browser: { messages: 40, gapMs: 30, paceMs: 250 },
     store: { appends: 500, rebuild: 10_000 },
     history: { messages: 5_000, opens: 2 },
     memory: { idle: [0, 1_000], stream: 10_000 },
@@ -41,7 +45,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [10, 100, 1000], rooms: 10, warmupMs: 1000, durationMs: 5000 },
     fanout: { subscribers: [100, 1000], messages: 200, intervalMs: 50 },
     catchUp: { sizes: [10_000, 30_000, 100_000] },
-    browser: { messages: 200, gapMs: 30 },
+    browser: { messages: 200, gapMs: 30, paceMs: 250 },
     store: { appends: 2_000, rebuild: 100_000 },
     history: { messages: 100_000, opens: 5 },
     memory: { idle: [0, 1_000, 5_000], stream: 100_000 },

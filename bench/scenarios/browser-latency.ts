@@ -2,7 +2,8 @@
  * 4. In the browser: real Chromium, the built site, a relay process. Click Send → the
  * message on screen in the same tab (the eager path); in another tab of the same browser
  * (one SharedWorker; a second window, as a background tab is not painted); in another
- * browser (a second Chromium with its own profile) through the relay.
+ * browser (a second Chromium with its own profile) through the relay: as fast as the
+ * sender can go, then at a chat's pace; with the CPU time each browser spends per message.
  * Baselines in the same Chromium: the frame interval, a BroadcastChannel between the two
  * tabs, and a bare WebSocket between the two browsers through the bare forwarder.
  */
@@ -22,9 +23,11 @@ import {
   sendMessages,
   waitSeen,
 } from '../lib/browser.ts';
+import { browserCpu, cpuSpent } from '../lib/browser-cpu.ts';
 import { COUNT_IDB_REQUESTS, READ_IDB_REQUESTS, evaluateIn, profileChromium } from '../lib/cdp.ts';
 import { TARGETS, type Recorder, type Target } from '../lib/figures.ts';
-import { WorkerProcess } from '../lib/procs.ts';
+import { bareSocket, broadcastChannel, pagePair } from '../lib/page-pair.ts';
+import { WorkerProcess, sleep } from '../lib/procs.ts';
 import { startForwarder, startRelay } from '../lib/relay.ts';
 import { latencySummary, median } from '../lib/stats.ts';
 
@@ -77,81 +80,49 @@ async function frameInterval(page: Page): Promise<number> {
   return median(times.slice(1).map((t, i) => t - times[i]!));
 }
 
-/** One-way latency of `count` messages from page `from` to page `to` through `send`/`listen`. */
-async function pagePair(
-  from: Page,
-  to: Page,
+/**
+ * Sends `count` messages from window `a` (each once it is on screen there, then `gapMs`)
+ * and waits for them in window `b` (same browser) and page `c` (another browser). A bare
+ * socket (`observer`) watching the room tells when the relay forwarded each. Also
+ * answers the CPU time each browser spent meanwhile, by process kind.
+ */
+async function pairRun(
+  pages: { a: Page; b: Page; c: Page },
+  observer: WorkerProcess,
+  ports: number[],
+  kind: string,
   count: number,
-  setup: (page: Page, role: 'send' | 'listen') => Promise<void>,
-): Promise<number[]> {
-  await setup(to, 'listen');
-  await setup(from, 'send');
-  const sent = await from.evaluate(async (n) => {
-    const sentAt: number[] = [];
-    const post = (window as unknown as { __post: (i: number) => void }).__post;
-    for (let i = 0; i < n; i++) {
-      sentAt.push(performance.timeOrigin + performance.now());
-      post(i);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return sentAt;
-  }, count);
-  await to.waitForFunction(
-    (n) => (window as unknown as { __got: number[] }).__got.filter(Boolean).length >= n,
-    count,
-  );
-  const got = await to.evaluate(() => (window as unknown as { __got: number[] }).__got);
-  return sent.map((t, i) => got[i]! - t);
+  gapMs: number,
+) {
+  const before = ports.map(browserCpu);
+  await pages.a.evaluate(sendMessages, { kind, count, gapMs });
+  const { sent } = await collect(pages.a);
+  const keys = Object.keys(sent).filter((k) => k.startsWith(`bench-${kind}-`));
+  await waitSeen(pages.b, keys);
+  await waitSeen(pages.c, keys);
+  // The last acknowledgements and read marks are stored, and count too.
+  await sleep(1000);
+  const [sender, receiver] = ports.map((port, i) => cpuSpent(before[i]!, browserCpu(port)));
+  const passed = await observer.call<Record<string, number>>('arrivals', null);
+  const tabSeen = (await collect(pages.b)).seen;
+  const seen = (await collect(pages.c)).seen;
+  const sentNow = Object.fromEntries(keys.map((k) => [k, sent[k]!]));
+  const relayed = keys.filter((k) => passed[k] !== undefined);
+  return {
+    tab: latencySummary(latencies(sentNow, tabSeen)),
+    b2b: latencySummary(latencies(sentNow, seen)),
+    out: latencySummary(relayed.map((k) => passed[k]! - sent[k]!)),
+    rest: latencySummary(relayed.map((k) => (seen[k]?.frame ?? NaN) - passed[k]!)),
+    inView: { tab: inViewShare(sentNow, tabSeen), b2b: inViewShare(sentNow, seen) },
+    cpu: { sender: sender!, receiver: receiver! },
+  };
 }
-
-const broadcastChannel = async (page: Page, role: 'send' | 'listen') => {
-  await page.evaluate((r) => {
-    const w = window as unknown as { __post: (i: number) => void; __got: number[] };
-    const channel = new BroadcastChannel('bench');
-    if (r === 'send') w.__post = (i) => channel.postMessage(i);
-    w.__got = [];
-    channel.onmessage = (e: MessageEvent<number>) =>
-      (w.__got[e.data] = performance.timeOrigin + performance.now());
-  }, role);
-};
-
-const bareSocket = async (page: Page, role: 'send' | 'listen') => {
-  await page.evaluate(async (r) => {
-    const w = window as unknown as { __post: (i: number) => void; __got: number[] };
-    const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/sync');
-    await new Promise((resolve) => (ws.onopen = resolve));
-    w.__got = [];
-    const caughtUp = new Promise((resolve) => {
-      ws.onmessage = (e: MessageEvent<string>) => {
-        const m = JSON.parse(e.data) as { type: string; events?: { payload: { text: string } }[] };
-        if (m.type === 'caught-up') resolve(null);
-        for (const event of m.events ?? [])
-          w.__got[Number(event.payload.text)] = performance.timeOrigin + performance.now();
-      };
-    });
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1 }));
-    ws.send(JSON.stringify({ type: 'subscribe', room: 'b2b', after: 0 }));
-    await caughtUp;
-    w.__post = (i) => {
-      const event = {
-        id: `bench-${r}-${i}`,
-        type: 'message.sent',
-        v: 1,
-        room: 'b2b',
-        author: 'bench-author',
-        ts: Date.now(),
-        payload: { text: String(i) },
-      };
-      ws.send(JSON.stringify({ type: 'push', events: [event] }));
-    };
-  }, role);
-};
 
 export async function browserLatency(
   rec: Recorder,
   { sizes, site, profile }: Context,
 ): Promise<void> {
-  const { messages, gapMs } = sizes.browser;
+  const { messages, gapMs, paceMs } = sizes.browser;
   const add = (id: string, label: string, value: number, target?: Target) =>
     rec.add(
       { id: `browser.${id}`, section: SECTION, label, unit: 'ms', ...(target ? { target } : {}) },
@@ -208,12 +179,8 @@ export async function browserLatency(
         : [];
       await evaluateIn(ports[0]!, 'shared_worker', COUNT_IDB_REQUESTS);
       await observer.call('eventTypes', null);
-      await a.evaluate(sendMessages, { kind: 'pair', count: messages, gapMs });
-      const { sent } = await collect(a);
-      const keys = Object.keys(sent).filter((k) => k.startsWith('bench-pair-'));
-      await waitSeen(b, keys);
-      await waitSeen(cPage, keys);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const pages = { a, b, c: cPage };
+      const burst = await pairRun(pages, observer, ports, 'pair', messages, gapMs);
       const [requests] = (await evaluateIn(
         ports[0]!,
         'shared_worker',
@@ -231,36 +198,30 @@ export async function browserLatency(
       const stored = Object.values(types).reduce((x, y) => x + y, 0);
       rec.detail(`browser.run${run}.eventTypes`, types);
       for (const p of profiling) await p.stop();
-      const pairSent = Object.fromEntries(keys.map((k) => [k, sent[k]!]));
-      const bSeen = (await collect(b)).seen;
-      const tab = latencySummary(latencies(pairSent, bSeen));
-      const c = { seen: (await collect(cPage)).seen };
-      const b2b = latencySummary(latencies(pairSent, c.seen));
       rec.detail(`browser.run${run}.inView`, {
         eager: inViewShare(eager.sent, eager.seen),
-        tab: inViewShare(pairSent, bSeen),
-        b2b: inViewShare(pairSent, c.seen),
+        ...burst.inView,
       });
+      rec.detail(`browser.run${run}.cpu`, burst.cpu);
       add(
         'tab.p50',
         'tab to tab, same browser (a window of its own): p50',
-        tab.p50,
+        burst.tab.p50,
         TARGETS.tabP50,
       );
-      add('tab.p99', 'tab to tab, same browser (a window of its own): p99', tab.p99);
-      add('b2b.p50', 'browser to browser through the relay: p50', b2b.p50, TARGETS.b2bP50);
-      add('b2b.p99', 'browser to browser through the relay: p99', b2b.p99, TARGETS.b2bP99);
-      const passed = await observer.call<Record<string, number>>('arrivals', null);
-      const out = latencySummary(keys.flatMap((k) => (passed[k] ? [passed[k] - sent[k]!] : [])));
-      const rest = latencySummary(
-        keys.flatMap((k) => (passed[k] ? [(c.seen[k]?.frame ?? NaN) - passed[k]] : [])),
-      );
+      add('tab.p99', 'tab to tab, same browser (a window of its own): p99', burst.tab.p99);
+      add('b2b.p50', 'browser to browser through the relay: p50', burst.b2b.p50, TARGETS.b2bP50);
+      add('b2b.p99', 'browser to browser through the relay: p99', burst.b2b.p99, TARGETS.b2bP99);
       add(
         'b2b.out.p50',
         '… of which click → forwarded by the relay (seen by a bare socket), p50',
-        out.p50,
+        burst.out.p50,
       );
-      add('b2b.in.p50', '… of which forwarded → on screen in the other browser, p50', rest.p50);
+      add(
+        'b2b.in.p50',
+        '… of which forwarded → on screen in the other browser, p50',
+        burst.rest.p50,
+      );
       const cost = {
         section: SECTION,
         unit: 'per message',
@@ -305,6 +266,30 @@ export async function browserLatency(
           ms / messages,
         );
       }
+      for (const [who, label] of [
+        ['sender', 'sending browser (two windows)'],
+        ['receiver', 'receiving browser'],
+      ] as const) {
+        rec.add(
+          {
+            id: `browser.cpu.${who}`,
+            label: `CPU time of the ${label}, all its processes`,
+            ...cost,
+            unit: 'ms per message',
+          },
+          burst.cpu[who].total / messages,
+        );
+      }
+
+      // The same at the pace of a lively chat rather than as fast as the sender can go.
+      const paced = await pairRun(pages, observer, ports, 'paced', messages, paceMs);
+      rec.detail(`browser.run${run}.pacedInView`, paced.inView);
+      const pace = `a message every ${paceMs} ms`;
+      add('tab.paced.p50', `tab to tab at ${pace}: p50`, paced.tab.p50);
+      add('b2b.paced.p50', `browser to browser at ${pace}: p50`, paced.b2b.p50);
+      add('b2b.paced.p99', `browser to browser at ${pace}: p99`, paced.b2b.p99);
+      add('b2b.paced.out.p50', '… of which click → forwarded by the relay, p50', paced.out.p50);
+
       const channel = latencySummary(await pagePair(a, b, messages, broadcastChannel));
       add('tab.baseline.p50', 'baseline: BroadcastChannel between the two tabs, p50', channel.p50);
       await Promise.all([a.close(), b.close(), cPage.close()]);
