@@ -22,11 +22,8 @@ function processes(): Map<number, Proc> {
         ppid: Number(fields[1]),
         // utime + stime, in ticks of 10 ms (USER_HZ is 100 on Linux).
         ms: (Number(fields[11]) + Number(fields[12])) * 10,
-        kind: cmdline.includes('\0--type=')
-          ? (/\0--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'other')
-          : cmdline.includes('--remote-debugging-port=')
-            ? 'browser'
-            : 'other',
+        // Chromium's child processes rewrite their command line as one string with spaces.
+        kind: /(?:^|[\0 ])--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser',
       });
     } catch {
       // Gone meanwhile.
@@ -42,11 +39,11 @@ function processes(): Map<number, Proc> {
  */
 export function browserCpu(port: number): BrowserCpu {
   const all = processes();
-  const flag = `--remote-debugging-port=${port}\0`;
+  const flag = new RegExp(`--remote-debugging-port=${port}(?:[\\0 ]|$)`);
   const root = [...all.keys()].find((pid) => {
     if (all.get(pid)!.kind !== 'browser') return false;
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(flag);
+      return flag.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch {
       return false;
     }
