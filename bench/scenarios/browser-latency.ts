@@ -28,7 +28,8 @@ import { COUNT_IDB_REQUESTS, READ_IDB_REQUESTS, evaluateIn, profileChromium } fr
 import { TARGETS, type Recorder, type Target } from '../lib/figures.ts';
 import { bareSocket, broadcastChannel, pagePair } from '../lib/page-pair.ts';
 import { WorkerProcess, sleep } from '../lib/procs.ts';
-import { startForwarder, startRelay } from '../lib/relay.ts';
+import { relayCounts, relayCountsSince } from '../lib/relay-metrics.ts';
+import { startForwarder, startRelay, type Target as Server } from '../lib/relay.ts';
 import { latencySummary, median } from '../lib/stats.ts';
 
 const SECTION = '4. In the browser (Chromium, built site)';
@@ -84,10 +85,12 @@ async function frameInterval(page: Page): Promise<number> {
  * Sends `count` messages from window `a` (each once it is on screen there, then `gapMs`)
  * and waits for them in window `b` (same browser) and page `c` (another browser). A bare
  * socket (`observer`) watching the room tells when the relay forwarded each. Also
- * answers the CPU time each browser spent meanwhile, by process kind.
+ * answers the CPU time each browser spent meanwhile, by process kind, and the relay's
+ * own counters (slow forwards and commits, garbage collections) over the same time.
  */
 async function pairRun(
   pages: { a: Page; b: Page; c: Page },
+  relay: Server,
   observer: WorkerProcess,
   ports: number[],
   kind: string,
@@ -95,6 +98,7 @@ async function pairRun(
   gapMs: number,
 ) {
   const before = ports.map(browserCpu);
+  const counted = await relayCounts(relay);
   await pages.a.evaluate(sendMessages, { kind, count, gapMs });
   const { sent } = await collect(pages.a);
   const keys = Object.keys(sent).filter((k) => k.startsWith(`bench-${kind}-`));
@@ -103,6 +107,7 @@ async function pairRun(
   // The last acknowledgements and read marks are stored, and count too.
   await sleep(1000);
   const [sender, receiver] = ports.map((port, i) => cpuSpent(before[i]!, browserCpu(port)));
+  const inside = relayCountsSince(counted, await relayCounts(relay));
   const passed = await observer.call<Record<string, number>>('arrivals', null);
   const tabSeen = (await collect(pages.b)).seen;
   const seen = (await collect(pages.c)).seen;
@@ -115,6 +120,7 @@ async function pairRun(
     rest: latencySummary(relayed.map((k) => (seen[k]?.frame ?? NaN) - passed[k]!)),
     inView: { tab: inViewShare(sentNow, tabSeen), b2b: inViewShare(sentNow, seen) },
     cpu: { sender: sender!, receiver: receiver! },
+    relay: inside,
   };
 }
 
@@ -180,7 +186,7 @@ export async function browserLatency(
       await evaluateIn(ports[0]!, 'shared_worker', COUNT_IDB_REQUESTS);
       await observer.call('eventTypes', null);
       const pages = { a, b, c: cPage };
-      const burst = await pairRun(pages, observer, ports, 'pair', messages, gapMs);
+      const burst = await pairRun(pages, relay, observer, ports, 'pair', messages, gapMs);
       const [requests] = (await evaluateIn(
         ports[0]!,
         'shared_worker',
@@ -203,6 +209,7 @@ export async function browserLatency(
         ...burst.inView,
       });
       rec.detail(`browser.run${run}.cpu`, burst.cpu);
+      rec.detail(`browser.run${run}.relay`, burst.relay);
       add(
         'tab.p50',
         'tab to tab, same browser (a window of its own): p50',
@@ -282,8 +289,12 @@ export async function browserLatency(
       }
 
       // The same at the pace of a lively chat rather than as fast as the sender can go.
-      const paced = await pairRun(pages, observer, ports, 'paced', messages, paceMs);
+      const paced = await pairRun(pages, relay, observer, ports, 'paced', messages, paceMs);
       rec.detail(`browser.run${run}.pacedInView`, paced.inView);
+      rec.detail(`browser.run${run}.pacedRelay`, paced.relay);
+      console.log(
+        `bench: browser to browser at ${paceMs} ms, inside the relay: ${JSON.stringify(paced.relay)}`,
+      );
       const pace = `a message every ${paceMs} ms`;
       add('tab.paced.p50', `tab to tab at ${pace}: p50`, paced.tab.p50);
       add('b2b.paced.p50', `browser to browser at ${pace}: p50`, paced.b2b.p50);
