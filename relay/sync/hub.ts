@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS, type RelayLimits } from '../ops/limits.ts';
 import { RelayMetrics } from '../ops/metrics.ts';
 import { Committer } from './committer.ts';
 import { Connection } from './connection.ts';
+import { RoomPresence } from './room-presence.ts';
 import { consoleLogger, type RelayLogger, type RelaySocket } from './socket.ts';
 
 /** One connection's interest in one room. */
@@ -49,6 +50,8 @@ export interface HubOptions {
   /** What clients may do; see ops/limits.ts. Unset ones take their defaults. */
   limits?: Partial<RelayLimits>;
   metrics?: RelayMetrics;
+  /** A room is told who is online at most once per this many ms (see room-presence.ts). */
+  presenceIntervalMs?: number;
 }
 
 /** How long a slow consumer, closed, has to read its close frame before it is cut off. */
@@ -75,8 +78,7 @@ export class Hub {
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
   private readonly heads = new Map<RoomId, number>();
-  /** Each room's online set as last announced, as a key, to announce only changes. */
-  private readonly announced = new Map<RoomId, string>();
+  private readonly presence: RoomPresence<Subscription>;
   private readonly now: () => number;
 
   constructor(options: HubOptions) {
@@ -101,6 +103,11 @@ export class Hub {
       this.metrics.committed(events, seconds),
     );
     this.guard = new ClientGuard(this.limits, this.metrics, this.now);
+    this.presence = new RoomPresence(
+      (room) => this.rooms.get(room) ?? [],
+      (to, message, encoded) => this.signal(to.connection, message, encoded),
+      { now: this.now, intervalMs: options.presenceIntervalMs ?? 1000, logger: this.logger },
+    );
   }
 
   get maxEventBytes(): number {
@@ -145,7 +152,7 @@ export class Hub {
     // Whoever leaves stops typing and, with their last connection, goes offline.
     for (const room of rooms) {
       if (connection.isTypingIn(room)) this.typing(connection, room, false);
-      this.announcePresence(room);
+      this.presence.changed(room);
     }
   }
 
@@ -198,6 +205,7 @@ export class Hub {
 
   /** Closes every connection with "going away", for a shutdown. */
   closeAll(): void {
+    this.presence.close();
     for (const connection of [...this.connections]) {
       connection.close(CLOSE_CODES.goingAway, 'the relay is shutting down');
     }
@@ -249,7 +257,7 @@ export class Hub {
     const members = this.rooms.get(room) ?? new Set();
     members.add(subscription);
     this.rooms.set(room, members);
-    this.announcePresence(room);
+    this.presence.changed(room);
     this.catchUp(subscription).catch((error: unknown) => connection.fail(error));
   }
 
@@ -260,7 +268,7 @@ export class Hub {
     if (connection.isTypingIn(room)) this.typing(connection, room, false);
     connection.subscriptions.delete(room);
     this.rooms.get(room)?.delete(subscription);
-    this.announcePresence(room);
+    this.presence.changed(room);
   }
 
   /**
@@ -279,30 +287,13 @@ export class Hub {
 
   /** Every author with at least one connection subscribed to the room, each once, sorted. */
   online(room: RoomId): AuthorId[] {
-    const authors = new Set<AuthorId>();
-    for (const { connection } of this.rooms.get(room) ?? []) {
-      if (connection.author) authors.add(connection.author);
-    }
-    return [...authors].sort();
-  }
-
-  /** Tells the room's live subscribers who is online, if that changed since last told. */
-  private announcePresence(room: RoomId): void {
-    const online = this.online(room);
-    const key = online.join(' ');
-    if ((this.announced.get(room) ?? '') === key) return;
-    if (key) this.announced.set(room, key);
-    else this.announced.delete(room);
-    for (const subscription of this.rooms.get(room) ?? []) {
-      if (subscription.live)
-        this.signal(subscription.connection, { type: 'presence', room, online });
-    }
+    return this.presence.online(room);
   }
 
   /** Sends an ephemeral frame; one that cannot be sent is not worth failing anyone else. */
-  private signal(to: Connection, message: RelayMessage): void {
+  private signal(to: Connection, message: RelayMessage, encoded?: Buffer): void {
     try {
-      to.send(message);
+      to.send(message, encoded);
     } catch (error) {
       this.logger.warn('relay: could not send a signal', {
         connection: to.id,

@@ -133,7 +133,8 @@ export const typingSignalSchema = {
 
 /**
  * Who is online in a room: every author with at least one connection subscribed to it,
- * each once. The whole set, sent whenever it changes and after each `caught-up`.
+ * each once. The whole set, sent after each `caught-up` and when it changes (at most once
+ * a second per room: see docs/protocol.md).
  */
 export const presenceSchema = {
   $id: 'kafky:msg/presence',
