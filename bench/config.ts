@@ -5,7 +5,8 @@ export interface Sizes {
   /** Repetitions of each measurement; figures are the median over them. */
   runs: number;
   ingest: { clients: number[]; rooms: number; warmupMs: number; durationMs: number };
-  fanout: { subscribers: number[]; messages: number; intervalMs: number };
+  /** `joins`: people who join one room, each their own author (a room filling). */
+  fanout: { subscribers: number[]; messages: number; intervalMs: number; joins: number };
   /** Catch-up of the Node client core; the largest size is the headline figure. */
   catchUp: { sizes: number[] };
   /**
@@ -23,7 +24,7 @@ export const SIZES: Record<Mode, Sizes> = {
   smoke: {
     runs: 1,
     ingest: { clients: [4], rooms: 2, warmupMs: 100, durationMs: 300 },
-    fanout: { subscribers: [10], messages: 5, intervalMs: 20 },
+    fanout: { subscribers: [10], messages: 5, intervalMs: 20, joins: 20 },
     catchUp: { sizes: [300] },
     browser: { messages: 5, gapMs: 30, paceMs: 100 },
     store: { appends: 50, rebuild: 300 },
@@ -33,7 +34,7 @@ export const SIZES: Record<Mode, Sizes> = {
   quick: {
     runs: 1,
     ingest: { clients: [10, 100], rooms: 10, warmupMs: 300, durationMs: 1500 },
-    fanout: { subscribers: [100, 1000], messages: 30, intervalMs: 50 },
+    fanout: { subscribers: [100, 1000], messages: 30, intervalMs: 50, joins: 500 },
     catchUp: { sizes: [2_000, 10_000] },
     browser: { messages: 40, gapMs: 30, paceMs: 250 },
     store: { appends: 500, rebuild: 10_000 },
@@ -43,7 +44,7 @@ export const SIZES: Record<Mode, Sizes> = {
   full: {
     runs: 3,
     ingest: { clients: [10, 100, 1000], rooms: 10, warmupMs: 1000, durationMs: 5000 },
-    fanout: { subscribers: [100, 1000], messages: 200, intervalMs: 50 },
+    fanout: { subscribers: [100, 1000], messages: 200, intervalMs: 50, joins: 1000 },
     catchUp: { sizes: [10_000, 30_000, 100_000] },
     browser: { messages: 200, gapMs: 30, paceMs: 250 },
     store: { appends: 2_000, rebuild: 100_000 },

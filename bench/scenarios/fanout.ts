@@ -120,5 +120,42 @@ export async function fanout(rec: Recorder, { sizes, profile }: Context): Promis
       if (kafky.received < 1)
         throw new Error(`fan-out to ${s}: only ${(kafky.received * 100).toFixed(1)}% arrived`);
     }
+    await roomFilling(rec, sizes.fanout.joins, run);
+  }
+}
+
+/**
+ * A room filling (a lobby in the morning, or everyone reconnecting after a restart):
+ * `joins` people join one room, 100 at a time, each their own author, so each join
+ * changes who is online. Baseline: the same sockets as one author, so none does.
+ */
+async function roomFilling(rec: Recorder, joins: number, run: number): Promise<void> {
+  const at = `${joins.toLocaleString('en-US')} people join one room`;
+  for (const oneAuthor of [false, true]) {
+    const relay = await startRelay();
+    const host = await WorkerProcess.start('subscribers.ts');
+    try {
+      const cpuBefore = cpuSeconds(relay.pid);
+      const got = await host.call<{ bytes: number; presenceFrames: number }>('join', {
+        url: relay.sync,
+        count: joins,
+        room: ROOM,
+        oneAuthor,
+        // Past the last presence frame held back for its interval.
+        settleMs: 1500,
+      });
+      const cpu = cpuSeconds(relay.pid) - cpuBefore;
+      rec.detail(`fanout.join.run${run}.${oneAuthor ? 'oneAuthor' : 'each'}`, got);
+      const label = oneAuthor ? `baseline: the same sockets as one author` : at;
+      const id = `fanout.join${oneAuthor ? '.baseline' : ''}`;
+      rec.add({ id: `${id}.cpu`, section: SECTION, label: `${label}: relay CPU`, unit: 's' }, cpu);
+      rec.add(
+        { id: `${id}.mb`, section: SECTION, label: `${label}: MB they received`, unit: 'MB' },
+        got.bytes / 1e6,
+      );
+    } finally {
+      await host.stop();
+      await relay.dispose();
+    }
   }
 }

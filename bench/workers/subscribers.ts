@@ -7,7 +7,7 @@
 import type { RelayMessage, RoomId } from '../../shared/index.ts';
 import { serve } from '../lib/procs.ts';
 import { monoMs } from '../lib/stats.ts';
-import { WireClient, chatEvent, connectMany } from '../lib/wire.ts';
+import { WireClient, benchIdentity, chatEvent, connectMany } from '../lib/wire.ts';
 
 let subscribers: WireClient[] = [];
 let latencies: number[] = [];
@@ -104,10 +104,52 @@ function eventTypes() {
   return taken;
 }
 
+/**
+ * A room filling: `count` people join `room`, 100 at a time, each their own author (or,
+ * with `oneAuthor`, all as one, so no one's joining changes who is online); then `settleMs`
+ * for what follows. Answers the frames and bytes they received, and of those presence.
+ */
+async function join(args: {
+  url: string;
+  count: number;
+  room: RoomId;
+  oneAuthor: boolean;
+  settleMs: number;
+}) {
+  const shared = args.oneAuthor ? await benchIdentity() : undefined;
+  const got = { frames: 0, bytes: 0, presenceFrames: 0, presenceBytes: 0 };
+  const joined: WireClient[] = [];
+  for (let i = 0; i < args.count; i += 100) {
+    const batch = Math.min(100, args.count - i);
+    const clients = await Promise.all(
+      Array.from({ length: batch }, async () => {
+        const client = await WireClient.connect(
+          args.url,
+          undefined,
+          shared ?? (await benchIdentity()),
+        );
+        client.onMessage = (message, bytes) => {
+          got.frames += 1;
+          got.bytes += bytes;
+          if (message.type !== 'presence') return;
+          got.presenceFrames += 1;
+          got.presenceBytes += bytes;
+        };
+        await client.subscribe(args.room);
+        return client;
+      }),
+    );
+    joined.push(...clients);
+  }
+  subscribers.push(...joined);
+  await new Promise((resolve) => setTimeout(resolve, args.settleMs));
+  return got;
+}
+
 function close() {
   for (const client of subscribers) client.close();
   subscribers = [];
   latencies = [];
 }
 
-serve({ connect, collect, publish, watch, arrivals, eventTypes, close });
+serve({ connect, collect, publish, watch, arrivals, eventTypes, join, close });
