@@ -15,8 +15,24 @@ export interface Results {
   figures: Figure[];
   errors: Record<string, string>;
   details: Record<string, unknown>;
-  /** Scenarios whose figures were taken from an earlier run (`--merge`), with its date. */
-  merged?: { date: string; commit: string; scenarios: string[] };
+  /**
+   * Scenarios whose figures were taken from earlier runs (`--merge`), each with the run
+   * it was measured in: a merge of a merged result keeps where each figure came from.
+   */
+  merged?: MergedFrom | MergedFrom[];
+}
+
+/** Scenarios whose figures were measured in the run of `date` at `commit`. */
+export interface MergedFrom {
+  date: string;
+  commit: string;
+  scenarios: string[];
+}
+
+/** Where a result's merged figures came from, as a list (older results hold one). */
+export function mergedFrom(results: Results): MergedFrom[] {
+  const merged = results.merged;
+  return merged === undefined ? [] : Array.isArray(merged) ? merged : [merged];
 }
 
 const START = '<!-- bench:results:start -->';
@@ -60,12 +76,12 @@ export function renderMarkdown(results: Results): string {
         ? ''
         : ' — **the machine was busy (load ≥ 1.5 at the start); expect noisier figures**'),
     `- 1-minute load average at the start → end of each scenario (the bench's own processes count): ${perScenario(results)}`,
-    ...(results.merged
-      ? [
-          `- The figures of ${results.merged.scenarios.join(', ')} come from the run of ${results.merged.date} ` +
-            `(commit ${results.merged.commit}; same mode and machine), the others from this one.`,
-        ]
-      : []),
+    ...mergedFrom(results).map(
+      (from) =>
+        `- The figures of ${from.scenarios.join(', ')} come from the run of ${from.date} ` +
+        `(commit ${from.commit}; same mode and machine).`,
+    ),
+    ...(results.merged ? ['- The others come from this run.'] : []),
     '',
   ];
   // Sections in the issue's order ("1. …", "2. …"), figures in the order they were measured.

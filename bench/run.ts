@@ -16,7 +16,7 @@ import { SIZES, type Context, type Mode, type Sizes } from './config.ts';
 import { Recorder } from './lib/figures.ts';
 import { describeMachine, load, waitForQuiet } from './lib/machine.ts';
 import { summarizeDir } from './lib/profile.ts';
-import { renderMarkdown, updateDoc, type Results } from './report.ts';
+import { mergedFrom, renderMarkdown, updateDoc, type Results } from './report.ts';
 import { browserLatency } from './scenarios/browser-latency.ts';
 import { browserHistory } from './scenarios/browser-history.ts';
 import { catchUp } from './scenarios/catchup.ts';
@@ -89,12 +89,23 @@ function merge(now: Results, file: string): Results {
     Object.entries(earlier.details).filter(([key]) => kept.some((name) => key.includes(name))),
   );
   const scenarios = kept.filter((name) => figures.some((f) => f.id.startsWith(`${name}.`)));
+  // A figure the earlier run had merged itself keeps the run it was measured in.
+  const sources = mergedFrom(earlier)
+    .map((from) => ({ ...from, scenarios: from.scenarios.filter((s) => scenarios.includes(s)) }))
+    .filter((from) => from.scenarios.length > 0);
+  const inherited = new Set(sources.flatMap((from) => from.scenarios));
+  const own = scenarios.filter((name) => !inherited.has(name));
   return {
     ...now,
     figures: [...figures, ...now.figures],
     details: { ...details, ...now.details },
     errors: { ...now.errors },
-    merged: { date: earlier.date, commit: earlier.machine.commit, scenarios },
+    merged: [
+      ...sources,
+      ...(own.length
+        ? [{ date: earlier.date, commit: earlier.machine.commit, scenarios: own }]
+        : []),
+    ],
   };
 }
 
