@@ -128,7 +128,7 @@ export async function browserLatency(
   rec: Recorder,
   { sizes, site, profile }: Context,
 ): Promise<void> {
-  const { messages, gapMs, paceMs } = sizes.browser;
+  const { messages, gapMs, paced: pacedCount, paceMs } = sizes.browser;
   const add = (id: string, label: string, value: number, target?: Target) =>
     rec.add(
       { id: `browser.${id}`, section: SECTION, label, unit: 'ms', ...(target ? { target } : {}) },
@@ -289,7 +289,7 @@ export async function browserLatency(
       }
 
       // The same at the pace of a lively chat rather than as fast as the sender can go.
-      const paced = await pairRun(pages, relay, observer, ports, 'paced', messages, paceMs);
+      const paced = await pairRun(pages, relay, observer, ports, 'paced', pacedCount, paceMs);
       rec.detail(`browser.run${run}.pacedInView`, paced.inView);
       rec.detail(`browser.run${run}.pacedRelay`, paced.relay);
       console.log(
