@@ -8,6 +8,13 @@ export interface HubGauges {
   lag: Map<RoomId, number>;
 }
 
+/**
+ * Rooms given a lag series of their own, the furthest behind first: a series per room
+ * would grow the scrape (and the monitoring's storage) with every room in use, and name
+ * every room to whoever reads it. `kafky_rooms_lagging` counts them all.
+ */
+export const LAGGING_ROOMS_SHOWN = 20;
+
 // Milliseconds to seconds, for a local fsync up to a stalled disk.
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -78,12 +85,22 @@ export class RelayMetrics {
     });
     new Gauge({
       name: 'kafky_room_lag_events',
-      help: "Per room: events not yet sent to the room's furthest-behind connected subscriber",
+      help: `Events not yet sent to a room's furthest-behind connected subscriber, for the ${LAGGING_ROOMS_SHOWN} rooms furthest behind`,
       labelNames: ['room'],
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [room, lag] of read().lag) this.set({ room }, lag);
+        for (const [room, lag] of lagging(read().lag).slice(0, LAGGING_ROOMS_SHOWN)) {
+          this.set({ room }, lag);
+        }
+      },
+    });
+    new Gauge({
+      name: 'kafky_rooms_lagging',
+      help: 'Rooms whose furthest-behind connected subscriber has not been sent every event',
+      registers: [this.registry],
+      collect() {
+        this.set(lagging(read().lag).length);
       },
     });
     new Gauge({
@@ -145,4 +162,9 @@ export class RelayMetrics {
   private histogram(name: string, help: string, buckets = LATENCY_BUCKETS): Histogram {
     return new Histogram({ name, help, buckets, registers: [this.registry] });
   }
+}
+
+/** The rooms with a subscriber behind, the furthest behind first. */
+function lagging(lag: Map<RoomId, number>): [RoomId, number][] {
+  return [...lag].filter(([, behind]) => behind > 0).sort((a, b) => b[1] - a[1]);
 }
