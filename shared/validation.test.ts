@@ -140,6 +140,11 @@ describe('parseRelayFrame', () => {
     const twice = { ...presence, online: ['p8Zk2xQm7RtY', 'p8Zk2xQm7RtY'] };
     expect(parseRelayFrame(JSON.stringify(twice)).ok).toBe(false);
     expect(parseRelayFrame(JSON.stringify({ ...presence, online: ['bad id'] })).ok).toBe(false);
+    const change = { type: 'presence-change', room: 'lobby', joined: ['p8Zk2xQm7RtY'], left: [] };
+    expect(parseRelayFrame(JSON.stringify(change))).toEqual({ ok: true, value: change });
+    const { left: _left, ...partial } = change;
+    expect(parseRelayFrame(JSON.stringify(partial)).ok).toBe(false);
+    expect(parseRelayFrame(JSON.stringify({ ...change, left: ['bad id'] })).ok).toBe(false);
   });
 });
 

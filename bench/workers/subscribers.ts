@@ -131,7 +131,7 @@ async function join(args: {
         client.onMessage = (message, bytes) => {
           got.frames += 1;
           got.bytes += bytes;
-          if (message.type !== 'presence') return;
+          if (message.type !== 'presence' && message.type !== 'presence-change') return;
           got.presenceFrames += 1;
           got.presenceBytes += bytes;
         };

@@ -72,6 +72,20 @@ describe('ActivityState', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('applies who came and went to the set it holds; whoever goes stops typing', () => {
+    const { activity, changes } = watched();
+    activity.presence(ROOM, [ALICE, BOB]);
+    activity.typing(ROOM, BOB, 6000);
+    activity.presenceChange(ROOM, [CAROL], [BOB]);
+    expect(activity.get(ROOM)).toMatchObject({ online: [ALICE, CAROL], typing: [] });
+    // Told twice (a frame from before a reconnect's set, say): the set does not change.
+    activity.presenceChange(ROOM, [CAROL], [BOB]);
+    expect(changes).toEqual([ROOM, ROOM, ROOM]);
+    // A room never told its set starts from nobody.
+    activity.presenceChange(OTHER, [BOB], []);
+    expect(activity.get(OTHER).online).toEqual([BOB]);
+  });
+
   it('holds why a room is closed to this browser, until it is let in or the socket drops', () => {
     const { activity, changes } = watched();
     activity.denied(ROOM, 'no proof');

@@ -86,6 +86,13 @@ export class ActivityState {
     this.changed(room);
   }
 
+  /** Who came online in the room and who went offline, since the relay last told it. */
+  presenceChange(room: RoomId, joined: readonly AuthorId[], left: readonly AuthorId[]): void {
+    const gone = new Set(left);
+    const online = this.rooms.get(room)?.online ?? [];
+    this.presence(room, [...online.filter((author) => !gone.has(author)), ...joined]);
+  }
+
   /**
    * The relay refused to let this connection read the room (`reason`), or, with null,
    * let it in after all: a room is never shown as merely empty when it is closed to us.

@@ -352,7 +352,8 @@ export class Hub {
       if (subscription.cursor >= head) {
         subscription.live = true;
         connection.send({ type: 'caught-up', room, head: subscription.cursor });
-        connection.send({ type: 'presence', room, online: this.online(room) });
+        // The set the others hold: the next presence-change brings all of them up to date.
+        connection.send({ type: 'presence', room, online: this.presence.toldOnline(room) });
         return;
       }
       const page = await this.log.read(room, subscription.cursor, {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuthorId, Presence, RoomId } from '../../shared/index.ts';
+import type { AuthorId, PresenceChange, RoomId } from '../../shared/index.ts';
 import { RoomPresence, type PresenceMember } from './room-presence.ts';
 import { silentLogger } from './socket.ts';
 
@@ -11,7 +11,7 @@ const member = (author: string, live = true): PresenceMember => ({
 
 function setup(send?: (to: PresenceMember) => void) {
   const members: PresenceMember[] = [];
-  const frames: { to: PresenceMember; message: Presence; encoded: Buffer }[] = [];
+  const frames: { to: PresenceMember; message: PresenceChange; encoded: Buffer }[] = [];
   const logger = { ...silentLogger, error: vi.fn() };
   const presence = new RoomPresence(
     (room) => (room === ROOM ? members : []),
@@ -32,7 +32,7 @@ describe('RoomPresence', () => {
     const { members, frames, presence } = setup();
     members.push(member('alice'));
     presence.changed(ROOM);
-    expect(frames.map((f) => f.message.online)).toEqual([['alice']]);
+    expect(frames.map((f) => [f.message.joined, f.message.left])).toEqual([[['alice'], []]]);
 
     // The room fills: three join within the interval, one frame for them at its end.
     for (const who of ['dave', 'bob', 'carol']) {
@@ -42,26 +42,31 @@ describe('RoomPresence', () => {
     expect(frames).toHaveLength(1);
     // One frame waits, however many changes it holds.
     expect(vi.getTimerCount()).toBe(1);
+    // Until it goes, one who catches up is sent the set the others hold.
+    expect(presence.toldOnline(ROOM)).toEqual(['alice']);
     vi.advanceTimersByTime(999);
     expect(frames).toHaveLength(1);
     vi.advanceTimersByTime(1);
     const told = frames.slice(1);
     expect(told.map((f) => f.to)).toEqual(members);
-    const everyone = ['alice', 'bob', 'carol', 'dave'];
-    expect(told.every((f) => f.message.online.join() === everyone.join())).toBe(true);
+    // Only who came and went: not the room's whole set, to everyone.
+    const change = {
+      type: 'presence-change',
+      room: ROOM,
+      joined: ['bob', 'carol', 'dave'],
+      left: [],
+    };
+    expect(told.every((f) => JSON.stringify(f.message) === JSON.stringify(change))).toBe(true);
     // Serialized once: every subscriber gets the same bytes, the frame's JSON.
     expect(new Set(told.map((f) => f.encoded)).size).toBe(1);
-    expect(JSON.parse(told[0]!.encoded.toString('utf8'))).toEqual({
-      type: 'presence',
-      room: ROOM,
-      online: everyone,
-    });
+    expect(JSON.parse(told[0]!.encoded.toString('utf8'))).toEqual(change);
+    expect(presence.toldOnline(ROOM)).toEqual(['alice', 'bob', 'carol', 'dave']);
 
     // After a quiet interval, a change goes at once again.
     vi.advanceTimersByTime(5000);
     members.splice(members.indexOf(told[1]!.to), 1);
     presence.changed(ROOM);
-    expect(frames.at(-1)?.message.online).toEqual(['alice', 'bob', 'carol']);
+    expect(frames.at(-1)?.message).toMatchObject({ joined: [], left: ['dave'] });
     expect(frames).toHaveLength(1 + 4 + 3);
   });
 
@@ -70,14 +75,25 @@ describe('RoomPresence', () => {
     members.push(member('alice'), member('bob', false));
     presence.changed(ROOM);
     expect(frames.map((f) => f.to)).toEqual([members[0]]);
-    expect(frames[0]?.message.online).toEqual(['alice', 'bob']);
+    expect(frames[0]?.message.joined).toEqual(['alice', 'bob']);
     // A second connection of Alice's changes nothing anyone sees.
     vi.advanceTimersByTime(1000);
     members.push(member('alice'));
     presence.changed(ROOM);
-    vi.advanceTimersByTime(1000);
     expect(frames).toHaveLength(1);
-    expect(presence.online(ROOM)).toEqual(['alice', 'bob']);
+    // Frank joins (told at once, to the three live); Eve comes and goes within the
+    // interval that starts, which changes nothing either.
+    members.push(member('frank'));
+    presence.changed(ROOM);
+    expect(frames).toHaveLength(4);
+    members.push(member('eve'));
+    presence.changed(ROOM);
+    members.pop();
+    presence.changed(ROOM);
+    vi.advanceTimersByTime(1000);
+    expect(frames).toHaveLength(4);
+    expect(presence.online(ROOM)).toEqual(['alice', 'bob', 'frank']);
+    expect(presence.toldOnline(ROOM)).toEqual(['alice', 'bob', 'frank']);
   });
 
   it('lets nothing a failing send throws escape its timer, and drops what waits on close', () => {

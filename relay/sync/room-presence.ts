@@ -1,4 +1,4 @@
-import type { AuthorId, Presence, RoomId } from '../../shared/index.ts';
+import type { AuthorId, PresenceChange, RoomId } from '../../shared/index.ts';
 import type { RelayLogger } from './socket.ts';
 
 /** What presence needs of a room's subscription. */
@@ -10,22 +10,24 @@ export interface PresenceMember {
 /** How presence reaches a subscriber: the frame, and its JSON encoded once for all. */
 export type PresenceSend<M extends PresenceMember> = (
   to: M,
-  message: Presence,
+  message: PresenceChange,
   encoded: Buffer,
 ) => void;
 
 /**
- * Who is online in each room, told to its live subscribers when it changes. A `presence`
- * frame holds the room's whole online set, so each change costs the room's size times
- * its size in bytes: when a room fills (a lobby in the morning, everyone reconnecting
- * after a relay restart) a frame per join would be the square of the room's size per
- * join. So a room is told at once of a change after a quiet `intervalMs`, and of all
- * the changes within it in one frame when it ends; a subscriber that just caught up is
- * sent the set as it is by the hub. The frame is serialized and encoded once per change.
+ * Who is online in each room, told to its live subscribers as it changes. A subscriber
+ * that has just caught up is sent the set as last told (`told`, a `presence` frame, by
+ * the hub); after that, `presence-change` frames say who came and went, so a change costs
+ * the change and not the room's whole set to everyone (which, when a room fills, would be
+ * the square of its size in bytes per join). A room is told at once of a change after a
+ * quiet `intervalMs`, and of all the changes within it in one frame when it ends, each
+ * frame serialized and encoded once. The set as last told is what every live subscriber
+ * holds: one catching up meanwhile is sent it, and the next change brings it up to date
+ * with the others.
  */
 export class RoomPresence<M extends PresenceMember> {
-  /** Each room's online set as last told, as a key, so only changes are told. */
-  private readonly told = new Map<RoomId, string>();
+  /** Each room's online set as last told. */
+  private readonly told = new Map<RoomId, ReadonlySet<AuthorId>>();
   /** When each room was last told, and the frame waiting for the interval to end. */
   private readonly held = new Map<RoomId, { at: number; timer?: ReturnType<typeof setTimeout> }>();
 
@@ -42,6 +44,11 @@ export class RoomPresence<M extends PresenceMember> {
       if (connection.author) authors.add(connection.author);
     }
     return [...authors].sort();
+  }
+
+  /** The room's online set as last told, sorted: what a subscriber that caught up is sent. */
+  toldOnline(room: RoomId): AuthorId[] {
+    return [...(this.told.get(room) ?? [])].sort();
   }
 
   /** The room's online set may have changed: tells its live subscribers, now or soon. */
@@ -75,12 +82,14 @@ export class RoomPresence<M extends PresenceMember> {
   }
 
   private tell(room: RoomId): void {
-    const online = this.online(room);
-    const key = online.join(' ');
-    if ((this.told.get(room) ?? '') === key) return;
-    if (key) this.told.set(room, key);
+    const online = new Set(this.online(room));
+    const before = this.told.get(room) ?? new Set<AuthorId>();
+    const joined = [...online].filter((author) => !before.has(author));
+    const left = [...before].filter((author) => !online.has(author)).sort();
+    if (joined.length === 0 && left.length === 0) return;
+    if (online.size > 0) this.told.set(room, online);
     else this.told.delete(room);
-    const message: Presence = { type: 'presence', room, online };
+    const message: PresenceChange = { type: 'presence-change', room, joined, left };
     let encoded: Buffer | undefined;
     for (const member of this.members(room)) {
       if (!member.live) continue;

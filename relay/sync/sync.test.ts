@@ -467,7 +467,13 @@ describe('typing and presence over a real socket', () => {
 
     const bob = await member(r.ws, BOB_ID);
     expect(bob.of('presence')[0]?.online).toEqual([ALICE, BOB]);
-    expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
+    // Those already in the room hear only who came.
+    expect(await alice.next('presence-change')).toEqual({
+      type: 'presence-change',
+      room: ROOM_A,
+      joined: [BOB],
+      left: [],
+    });
 
     const bobAgain = await member(r.ws, BOB_ID);
     const elsewhere = await member(r.ws, ALICE_ID, ROOM_B);
@@ -478,25 +484,26 @@ describe('typing and presence over a real socket', () => {
     bob.close();
     await alice.until(() => r.hub.stats().connections === 3, 'the close');
     await settle();
-    expect(alice.of('presence')).toHaveLength(2);
+    expect(alice.of('presence-change')).toHaveLength(1);
     // With his last one, he goes offline.
     bobAgain.close();
-    expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
+    expect(await alice.next('presence-change', 2)).toMatchObject({ joined: [], left: [BOB] });
     expect(elsewhere.of('presence')).toHaveLength(1);
+    expect(elsewhere.of('presence-change')).toHaveLength(0);
   });
 
   it('lets a connection unsubscribe: no more events or typing from the room, and it goes offline there', async () => {
     const r = await relay();
     const alice = await member(r.ws, ALICE_ID);
     const bob = await member(r.ws, BOB_ID);
-    expect((await alice.next('presence', 2)).online).toEqual([ALICE, BOB]);
+    expect(await alice.next('presence-change')).toMatchObject({ joined: [BOB], left: [] });
     bob.send({ type: 'typing', room: ROOM_A, active: true });
     await alice.next('typing');
 
     bob.send({ type: 'unsubscribe', room: ROOM_A });
     // Leaving stops the typing and takes Bob out of the room's presence.
     expect(await alice.next('typing', 2)).toMatchObject({ author: BOB, ttl: 0 });
-    expect((await alice.next('presence', 3)).online).toEqual([ALICE]);
+    expect(await alice.next('presence-change', 2)).toMatchObject({ joined: [], left: [BOB] });
     const writer = await client(r.ws);
     await writer.push([event(ROOM_A, 'after Bob left')]);
     await alice.next('events');
@@ -520,7 +527,7 @@ describe('typing and presence over a real socket', () => {
     await bob.next('typing');
     alice.close();
     expect(await bob.next('typing', 2)).toMatchObject({ author: ALICE, ttl: 0 });
-    expect((await bob.next('presence', 2)).online).toEqual([BOB]);
+    expect(await bob.next('presence-change')).toMatchObject({ joined: [], left: [ALICE] });
     expect(await r.log.head(ROOM_A)).toBe(0);
   });
 

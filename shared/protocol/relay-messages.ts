@@ -133,8 +133,8 @@ export const typingSignalSchema = {
 
 /**
  * Who is online in a room: every author with at least one connection subscribed to it,
- * each once. The whole set, sent after each `caught-up` and when it changes (at most once
- * a second per room: see docs/protocol.md).
+ * each once. The whole set, sent after each `caught-up`; changes follow as
+ * `presence-change`.
  */
 export const presenceSchema = {
   $id: 'kafky:msg/presence',
@@ -148,6 +148,24 @@ export const presenceSchema = {
   },
 } as const;
 
+/**
+ * Who came online in a room and who went offline since the room was last told: sent to
+ * its live subscribers at most once a second per room (see docs/protocol.md), so that a
+ * change costs the change, not the room's whole set to everyone.
+ */
+export const presenceChangeSchema = {
+  $id: 'kafky:msg/presence-change',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'room', 'joined', 'left'],
+  properties: {
+    type: { const: 'presence-change' },
+    room: roomIdSchema,
+    joined: { type: 'array', uniqueItems: true, items: authorIdSchema },
+    left: { type: 'array', uniqueItems: true, items: authorIdSchema },
+  },
+} as const;
+
 export const RELAY_MESSAGE_SCHEMAS = [
   welcomeSchema,
   eventsSchema,
@@ -157,6 +175,7 @@ export const RELAY_MESSAGE_SCHEMAS = [
   errorSchema,
   typingSignalSchema,
   presenceSchema,
+  presenceChangeSchema,
 ] as const;
 
 export type Welcome = FromSchema<typeof welcomeSchema>;
@@ -167,6 +186,15 @@ export type Rejected = FromSchema<typeof rejectedSchema>;
 export type ErrorMessage = FromSchema<typeof errorSchema>;
 export type TypingSignal = FromSchema<typeof typingSignalSchema>;
 export type Presence = FromSchema<typeof presenceSchema>;
+export type PresenceChange = FromSchema<typeof presenceChangeSchema>;
 /** Everything the relay may send to a client. */
 export type RelayMessage =
-  Welcome | EventsMessage | CaughtUp | Ack | Rejected | ErrorMessage | TypingSignal | Presence;
+  | Welcome
+  | EventsMessage
+  | CaughtUp
+  | Ack
+  | Rejected
+  | ErrorMessage
+  | TypingSignal
+  | Presence
+  | PresenceChange;

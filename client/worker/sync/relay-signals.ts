@@ -4,7 +4,7 @@ import type { SyncOptions } from './sync-options.ts';
 /** Frames that say something about the connection or a room, and touch no store. */
 export type RelaySignal = Extract<
   RelayMessage,
-  { type: 'caught-up' | 'typing' | 'presence' | 'error' }
+  { type: 'caught-up' | 'typing' | 'presence' | 'presence-change' | 'error' }
 >;
 
 export interface SignalTargets extends Pick<SyncOptions, 'activity' | 'relayHeads'> {
@@ -28,6 +28,9 @@ export function applySignal(message: RelaySignal, current: boolean, to: SignalTa
       return;
     case 'presence':
       if (current) to.activity?.presence(message.room, message.online);
+      return;
+    case 'presence-change':
+      if (current) to.activity?.presenceChange(message.room, message.joined, message.left);
       return;
     case 'error':
       to.log.warn(`kafky: relay error ${message.code}: ${message.message}`);

@@ -425,6 +425,9 @@ describe('SyncClient', () => {
     await vi.waitFor(() => expect(activity.get(ROOM).typing).toEqual([]));
     sockets[0]!.receive({ type: 'typing', room: ROOM, author: BOB, ttl: 6000 });
     await vi.waitFor(() => expect(activity.get(ROOM).typing).toHaveLength(1));
+    // Then only who came and went: Bob goes, and stops typing with it.
+    sockets[0]!.receive({ type: 'presence-change', room: ROOM, joined: [], left: [BOB] });
+    await vi.waitFor(() => expect(activity.get(ROOM)).toEqual({ typing: [], online: [ALICE] }));
     // Nothing of it was stored.
     expect(await store.rooms()).toEqual(before);
 
