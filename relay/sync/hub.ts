@@ -205,6 +205,7 @@ export class Hub {
 
   /** Closes every connection with "going away", for a shutdown. */
   closeAll(): void {
+    // First: the closes below would each tell their rooms, for sockets about to close.
     this.presence.close();
     for (const connection of [...this.connections]) {
       connection.close(CLOSE_CODES.goingAway, 'the relay is shutting down');

@@ -96,6 +96,42 @@ describe('RoomPresence', () => {
     expect(presence.toldOnline(ROOM)).toEqual(['alice', 'bob', 'frank']);
   });
 
+  it('holds a change made while a frame goes out (a slow consumer closed) for the interval', () => {
+    const members = [member('alice'), member('xavier'), member('carol')];
+    const order: string[] = [];
+    const presence: RoomPresence<PresenceMember> = new RoomPresence(
+      () => members,
+      (to, message) => {
+        order.push(`${to.connection.author}: +${message.joined.join()} -${message.left.join()}`);
+        // Xavier's socket is full: the relay closes it, which changes the room at once.
+        if (to.connection.author === 'xavier' && message.joined.length > 0) {
+          members.splice(members.indexOf(to), 1);
+          presence.changed(ROOM);
+        }
+      },
+      { now: () => Date.now(), intervalMs: 1000, logger: silentLogger },
+    );
+    presence.changed(ROOM);
+    // Carol gets the frame that names Xavier before the one that takes him out.
+    expect(order).toEqual([
+      'alice: +alice,carol,xavier -',
+      'xavier: +alice,carol,xavier -',
+      'carol: +alice,carol,xavier -',
+    ]);
+    vi.advanceTimersByTime(1000);
+    expect(order.slice(3)).toEqual(['alice: + -xavier', 'carol: + -xavier']);
+    expect(presence.toldOnline(ROOM)).toEqual(['alice', 'carol']);
+  });
+
+  it('tells no room anything once closed', () => {
+    const { members, frames, presence } = setup();
+    presence.close();
+    members.push(member('alice'));
+    presence.changed(ROOM);
+    expect(frames).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('lets nothing a failing send throws escape its timer, and drops what waits on close', () => {
     let broken = false;
     const { members, frames, presence, logger } = setup(() => {

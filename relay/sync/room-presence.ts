@@ -28,6 +28,7 @@ export type PresenceSend<M extends PresenceMember> = (
 export class RoomPresence<M extends PresenceMember> {
   /** Each room's online set as last told. */
   private readonly told = new Map<RoomId, ReadonlySet<AuthorId>>();
+  private closed = false;
   /** When each room was last told, and the frame waiting for the interval to end. */
   private readonly held = new Map<RoomId, { at: number; timer?: ReturnType<typeof setTimeout> }>();
 
@@ -53,6 +54,7 @@ export class RoomPresence<M extends PresenceMember> {
 
   /** The room's online set may have changed: tells its live subscribers, now or soon. */
   changed(room: RoomId): void {
+    if (this.closed) return;
     const held = this.held.get(room);
     if (held?.timer) return;
     const wait = held ? held.at + this.options.intervalMs - this.options.now() : 0;
@@ -75,8 +77,9 @@ export class RoomPresence<M extends PresenceMember> {
     held.timer.unref?.();
   }
 
-  /** Stops the frames waiting for their interval (the relay is closing). */
+  /** Stops the frames waiting for their interval, and tells no room anything more. */
   close(): void {
+    this.closed = true;
     for (const held of this.held.values()) clearTimeout(held.timer);
     this.held.clear();
   }
@@ -89,15 +92,17 @@ export class RoomPresence<M extends PresenceMember> {
     if (joined.length === 0 && left.length === 0) return;
     if (online.size > 0) this.told.set(room, online);
     else this.told.delete(room);
-    const message: PresenceChange = { type: 'presence-change', room, joined, left };
-    let encoded: Buffer | undefined;
-    for (const member of this.members(room)) {
-      if (!member.live) continue;
-      encoded ??= Buffer.from(JSON.stringify(message));
-      this.send(member, message, encoded);
+    const live = [...this.members(room)].filter((member) => member.live);
+    // Only a frame that goes out starts an interval; an empty room forgets its own. Set
+    // before sending: a send that closes a slow consumer changes the room again, and that
+    // change must wait for the interval, not overtake this frame on the sockets after it.
+    if (live.length === 0) {
+      this.held.delete(room);
+      return;
     }
-    // Only a frame that went out starts an interval; an empty room forgets its own.
-    if (encoded) this.held.set(room, { at: this.options.now() });
-    else this.held.delete(room);
+    this.held.set(room, { at: this.options.now() });
+    const message: PresenceChange = { type: 'presence-change', room, joined, left };
+    const encoded = Buffer.from(JSON.stringify(message));
+    for (const member of live) this.send(member, message, encoded);
   }
 }

@@ -483,6 +483,7 @@ describe('typing and presence over a real socket', () => {
     // Bob still has a connection in the room: nothing changes for the others.
     bob.close();
     await alice.until(() => r.hub.stats().connections === 3, 'the close');
+    expect(r.hub.online(ROOM_A)).toEqual([ALICE, BOB]);
     await settle();
     expect(alice.of('presence-change')).toHaveLength(1);
     // With his last one, he goes offline.
