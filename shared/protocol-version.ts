@@ -9,5 +9,7 @@
  *
  * 2: events are signed (`sig`), `welcome` carries a challenge the client answers with
  * `auth` before anything else, and `subscribe` proves knowledge of a keyed room's secret.
+ * 3: `presence` comes only after `caught-up`; changes come as `presence-change`, which a
+ * client of 2 would drop, showing whoever was online when it caught up for good.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
