@@ -81,7 +81,7 @@ export function renderMarkdown(results: Results): string {
         `- The figures of ${from.scenarios.join(', ')} come from the run of ${from.date} ` +
         `(commit ${from.commit}; same mode and machine).`,
     ),
-    ...(results.merged ? ['- The others come from this run.'] : []),
+    ...(mergedFrom(results).length > 0 ? ['- The others come from this run.'] : []),
     '',
   ];
   // Sections in the issue's order ("1. …", "2. …"), figures in the order they were measured.

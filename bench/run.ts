@@ -100,12 +100,16 @@ function merge(now: Results, file: string): Results {
     figures: [...figures, ...now.figures],
     details: { ...details, ...now.details },
     errors: { ...now.errors },
-    merged: [
-      ...sources,
-      ...(own.length
-        ? [{ date: earlier.date, commit: earlier.machine.commit, scenarios: own }]
-        : []),
-    ],
+    ...(scenarios.length > 0
+      ? {
+          merged: [
+            ...sources,
+            ...(own.length
+              ? [{ date: earlier.date, commit: earlier.machine.commit, scenarios: own }]
+              : []),
+          ],
+        }
+      : {}),
   };
 }
 

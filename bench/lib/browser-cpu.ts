@@ -20,8 +20,10 @@ function processes(): Map<number, Proc> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       all.set(Number(entry), {
         ppid: Number(fields[1]),
-        // utime + stime, in ticks of 10 ms (USER_HZ is 100 on Linux).
-        ms: (Number(fields[11]) + Number(fields[12])) * 10,
+        // utime + stime, in ticks of 10 ms (USER_HZ is 100 on Linux), with cutime + cstime:
+        // the time of children that ended and were reaped, which would be lost otherwise.
+        ms:
+          (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10,
         // Chromium's child processes rewrite their command line as one string with spaces.
         kind: /(?:^|[\0 ])--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser',
       });
