@@ -23,4 +23,19 @@ describe('RelayMetrics', () => {
     expect(quiet.filter((line) => line.startsWith('kafky_room_lag_events{'))).toEqual([]);
     expect(quiet).toContain('kafky_rooms_lagging 0');
   });
+
+  it('reads the hub once per scrape, and afresh for the next', async () => {
+    const metrics = new RelayMetrics();
+    let reads = 0;
+    metrics.observe(() => {
+      reads += 1;
+      return { connections: reads, lag: new Map([['busy' as RoomId, reads]]) };
+    });
+    expect(await metrics.text()).toContain('kafky_connections 1');
+    expect(reads).toBe(1);
+    const next = await metrics.text();
+    expect(reads).toBe(2);
+    expect(next).toContain('kafky_connections 2');
+    expect(next).toContain('kafky_room_lag_events{room="busy"} 2');
+  });
 });

@@ -25,6 +25,8 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class RelayMetrics {
   readonly registry = new Registry();
   private read: () => HubGauges = () => ({ connections: 0, lag: new Map() });
+  /** The hub's gauges as read for the scrape under way: each walks every room once. */
+  private scraped: HubGauges | undefined;
 
   readonly connectionsOpened = this.counter(
     'kafky_connections_opened_total',
@@ -74,7 +76,7 @@ export class RelayMetrics {
   );
 
   constructor() {
-    const read = () => this.read();
+    const read = () => (this.scraped ??= this.read());
     new Gauge({
       name: 'kafky_connections',
       help: 'Open sync sockets',
@@ -147,7 +149,8 @@ export class RelayMetrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    this.scraped = undefined;
+    return this.registry.metrics().finally(() => (this.scraped = undefined));
   }
 
   get contentType(): string {
