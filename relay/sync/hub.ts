@@ -145,9 +145,7 @@ export class Hub {
     this.guard.release(this.sockets.get(connection)?.address ?? '');
     this.sockets.delete(connection);
     const rooms = [...connection.subscriptions.keys()];
-    for (const subscription of connection.subscriptions.values()) {
-      this.rooms.get(subscription.room)?.delete(subscription);
-    }
+    for (const subscription of connection.subscriptions.values()) this.leave(subscription);
     connection.subscriptions.clear();
     // Whoever leaves stops typing and, with their last connection, goes offline.
     for (const room of rooms) {
@@ -156,8 +154,9 @@ export class Hub {
     }
   }
 
-  stats(): { connections: number } {
-    return { connections: this.connections.size };
+  /** Open sockets, and rooms with at least one subscriber. */
+  stats(): { connections: number; rooms: number } {
+    return { connections: this.connections.size, rooms: this.rooms.size };
   }
 
   time(): number {
@@ -252,7 +251,7 @@ export class Hub {
       connection.send(refusal);
       return;
     }
-    if (old) this.rooms.get(room)?.delete(old);
+    if (old) this.leave(old);
     const subscription: Subscription = { connection, room, cursor: after, live: false };
     connection.subscriptions.set(room, subscription);
     const members = this.rooms.get(room) ?? new Set();
@@ -268,8 +267,15 @@ export class Hub {
     if (!subscription) return;
     if (connection.isTypingIn(room)) this.typing(connection, room, false);
     connection.subscriptions.delete(room);
-    this.rooms.get(room)?.delete(subscription);
+    this.leave(subscription);
     this.presence.changed(room);
+  }
+
+  /** Takes a subscription out of its room, and a room no one follows out of the hub. */
+  private leave(subscription: Subscription): void {
+    const members = this.rooms.get(subscription.room);
+    members?.delete(subscription);
+    if (members?.size === 0) this.rooms.delete(subscription.room);
   }
 
   /**
