@@ -137,14 +137,29 @@ export class WireClient {
     this.socket.send(JSON.stringify(message));
   }
 
-  /** Subscribes from `after` and resolves on `caught-up`, passing every other frame on. */
-  subscribe(room: RoomId, after = 0): Promise<number> {
+  /**
+   * Subscribes from `after` and resolves on `caught-up`, passing every other frame on.
+   * Rejects on an error frame about the room, or after `timeoutMs`: a refused subscribe
+   * must fail the bench, not hang it (and `npm test` with it).
+   */
+  subscribe(room: RoomId, after = 0, timeoutMs = 60_000): Promise<number> {
     const previous = this.onMessage;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onMessage = previous;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no caught-up for room ${room} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.onMessage = (message, bytes) => {
         if (message.type === 'caught-up' && message.room === room) {
-          this.onMessage = previous;
+          done();
           resolve(message.head);
+        } else if (message.type === 'error' && (message.room === room || message.fatal)) {
+          done();
+          reject(new Error(`subscribing to ${room}: ${message.code}: ${message.message}`));
         } else previous(message, bytes);
       };
       this.send({ type: 'subscribe', room, after });

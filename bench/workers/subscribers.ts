@@ -118,16 +118,17 @@ async function join(args: {
 }) {
   const shared = args.oneAuthor ? await benchIdentity() : undefined;
   const got = { frames: 0, bytes: 0, presenceFrames: 0, presenceBytes: 0 };
-  const joined: WireClient[] = [];
   for (let i = 0; i < args.count; i += 100) {
     const batch = Math.min(100, args.count - i);
-    const clients = await Promise.all(
+    await Promise.all(
       Array.from({ length: batch }, async () => {
         const client = await WireClient.connect(
           args.url,
           undefined,
           shared ?? (await benchIdentity()),
         );
+        // Kept at once, so that `close` closes it even if a later join fails.
+        subscribers.push(client);
         client.onMessage = (message, bytes) => {
           got.frames += 1;
           got.bytes += bytes;
@@ -136,12 +137,9 @@ async function join(args: {
           got.presenceBytes += bytes;
         };
         await client.subscribe(args.room);
-        return client;
       }),
     );
-    joined.push(...clients);
   }
-  subscribers.push(...joined);
   await new Promise((resolve) => setTimeout(resolve, args.settleMs));
   return got;
 }
