@@ -5,6 +5,7 @@ import {
   signText,
   type Auth,
   type EventId,
+  type RoomId,
   type Subscribe,
 } from '../../../shared/index.ts';
 import type { RoomState } from '../db.ts';
@@ -50,8 +51,14 @@ export async function welcomeReply(
   return { auth, subscribes };
 }
 
-/** How long events wait for a keyed room the relay does not have yet. */
-const ROOM_RETRY_MS = 1000;
+/** How long events first wait for a keyed room the relay does not have yet. */
+export const ROOM_RETRY_MS = 1000;
+/**
+ * The longest they wait: each round a room is turned away doubles its wait up to here, so
+ * a room the relay keeps refusing (an invite link with a wrong secret, whose denial the
+ * room shows) costs a push a minute, not one a second for as long as the tab is open.
+ */
+export const ROOM_RETRY_MAX_MS = 60_000;
 
 /**
  * Events a keyed room turned away although this browser holds its secret: the room is
@@ -60,8 +67,13 @@ const ROOM_RETRY_MS = 1000;
  * moment and then `retry` pushes them again, with the room's events behind them.
  */
 export class RoomNotThere {
-  private readonly held = new Set<EventId>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Each event held back, with its room. */
+  private readonly held = new Map<EventId, RoomId>();
+  /** Per room turned away: the round waiting, and how long the next one waits. */
+  private readonly rounds = new Map<
+    RoomId,
+    { timer?: ReturnType<typeof setTimeout>; wait: number }
+  >();
 
   constructor(private readonly retry: () => void) {}
 
@@ -69,20 +81,31 @@ export class RoomNotThere {
     return this.held.has(id);
   }
 
-  hold(id: EventId): void {
-    this.held.add(id);
-    if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.held.clear();
+  hold(id: EventId, room: RoomId): void {
+    this.held.set(id, room);
+    const round = this.rounds.get(room) ?? { wait: ROOM_RETRY_MS };
+    this.rounds.set(room, round);
+    if (round.timer !== undefined) return;
+    round.timer = setTimeout(() => {
+      round.timer = undefined;
+      for (const [held, of] of this.held) if (of === room) this.held.delete(held);
       this.retry();
-    }, ROOM_RETRY_MS);
+    }, round.wait);
+    round.wait = Math.min(round.wait * 2, ROOM_RETRY_MAX_MS);
+  }
+
+  /** The relay took an event of `room`: it is there now, and waits start short again. */
+  taken(room: RoomId): void {
+    const round = this.rounds.get(room);
+    if (!round) return;
+    if (round.timer === undefined) this.rounds.delete(room);
+    else round.wait = ROOM_RETRY_MS;
   }
 
   /** The socket dropped: the next one pushes everything anew. */
   clear(): void {
     this.held.clear();
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const round of this.rounds.values()) clearTimeout(round.timer);
+    this.rounds.clear();
   }
 }

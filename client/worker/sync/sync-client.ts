@@ -363,7 +363,11 @@ export class SyncClient {
       }
       case 'ack': {
         const ids = message.acks.map((ack) => ack.id);
-        for (const id of ids) this.inFlight.answered(id);
+        for (const id of ids) {
+          const room = this.inFlight.roomOf(id);
+          if (room) this.roomNotThere.taken(room);
+          this.inFlight.answered(id);
+        }
         const acked = () => this.delivery.acked(message.acks);
         bus.emit('kafked', await this.handOvers.acknowledging(ids, acked));
         // The window has room again: push what waited behind it.
@@ -375,7 +379,7 @@ export class SyncClient {
         this.inFlight.answered(message.id as EventId);
         const rooms = message.code === 'room_denied' && room ? await store.rooms() : [];
         if (rooms.some((r) => r.room === room && r.secret)) {
-          this.roomNotThere.hold(message.id as EventId);
+          this.roomNotThere.hold(message.id as EventId, room!);
           return;
         }
         await this.delivery.refused(message.id as EventId, message.code, message.message);
