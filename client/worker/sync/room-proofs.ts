@@ -9,6 +9,7 @@ import {
   type Subscribe,
 } from '../../../shared/index.ts';
 import type { RoomState } from '../db.ts';
+import { Backoff } from './backoff.ts';
 import type { EventStore } from '../event-store.ts';
 import type { DeviceIdentity } from '../identity.ts';
 
@@ -69,10 +70,10 @@ export const ROOM_RETRY_MAX_MS = 60_000;
 export class RoomNotThere {
   /** Each event held back, with its room. */
   private readonly held = new Map<EventId, RoomId>();
-  /** Per room turned away: the round waiting, and how long the next one waits. */
+  /** Per room turned away: the round waiting, and the waits of the next ones. */
   private readonly rounds = new Map<
     RoomId,
-    { timer?: ReturnType<typeof setTimeout>; wait: number }
+    { timer?: ReturnType<typeof setTimeout>; backoff: Backoff }
   >();
 
   constructor(private readonly retry: () => void) {}
@@ -83,15 +84,17 @@ export class RoomNotThere {
 
   hold(id: EventId, room: RoomId): void {
     this.held.set(id, room);
-    const round = this.rounds.get(room) ?? { wait: ROOM_RETRY_MS };
+    // Without jitter: these are one browser's waits, not every browser's reconnects.
+    const round = this.rounds.get(room) ?? {
+      backoff: new Backoff(ROOM_RETRY_MS, ROOM_RETRY_MAX_MS, () => 1),
+    };
     this.rounds.set(room, round);
     if (round.timer !== undefined) return;
     round.timer = setTimeout(() => {
       round.timer = undefined;
       for (const [held, of] of this.held) if (of === room) this.held.delete(held);
       this.retry();
-    }, round.wait);
-    round.wait = Math.min(round.wait * 2, ROOM_RETRY_MAX_MS);
+    }, round.backoff.next());
   }
 
   /** The relay took an event of `room`: it is there now, and waits start short again. */
@@ -99,7 +102,7 @@ export class RoomNotThere {
     const round = this.rounds.get(room);
     if (!round) return;
     if (round.timer === undefined) this.rounds.delete(room);
-    else round.wait = ROOM_RETRY_MS;
+    else round.backoff.reset();
   }
 
   /** The socket dropped: the next one pushes everything anew. */

@@ -378,8 +378,8 @@ export class SyncClient {
         const room = this.inFlight.roomOf(message.id as EventId);
         this.inFlight.answered(message.id as EventId);
         const rooms = message.code === 'room_denied' && room ? await store.rooms() : [];
-        if (rooms.some((r) => r.room === room && r.secret)) {
-          this.roomNotThere.hold(message.id as EventId, room!);
+        if (room && rooms.some((r) => r.room === room && r.secret)) {
+          this.roomNotThere.hold(message.id as EventId, room);
           return;
         }
         await this.delivery.refused(message.id as EventId, message.code, message.message);
