@@ -41,6 +41,7 @@ export class IncomingMessages {
   /** Takes the notes of one post, as the channel delivers it. */
   take(data: unknown): void {
     const notes = Array.isArray(data) ? data.filter(isNote) : [];
+    if (!Array.isArray(data) || notes.length < data.length) this.channel.misread(data);
     const fresh = notes.filter((note) => !this.notes.has(note.id));
     if (fresh.length === 0) return;
     for (const note of fresh) {

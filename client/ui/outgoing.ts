@@ -87,7 +87,10 @@ export class OutgoingMessages {
   private apply(note: Note, own: boolean): void {
     switch (note.kind) {
       case 'add':
-        if (!isOutgoing(note.outgoing)) return;
+        if (!isOutgoing(note.outgoing)) {
+          this.channel.misread(note);
+          return;
+        }
         this.entries.set(note.outgoing.key, note.outgoing);
         setTimeout(() => this.remove(note.outgoing.key), GIVE_UP_MS);
         this.channel.notify(own ? note.outgoing : null);
@@ -100,6 +103,8 @@ export class OutgoingMessages {
       case 'drop':
         this.remove(note.key);
         return;
+      default:
+        this.channel.misread(note);
     }
   }
 

@@ -19,9 +19,14 @@ export class TabChannel<Heard> {
       try {
         take(event.data);
       } catch (error) {
-        console.warn(`kafky: a note about ${what} was not understood`, error);
+        this.misread(error);
       }
     });
+  }
+
+  /** A note (or part of one) that could not be read: said, and otherwise left out. */
+  misread(detail: unknown): void {
+    console.warn(`kafky: a note about ${this.what} was not understood`, detail);
   }
 
   /** Tells the other tabs; this tab already knows. */
