@@ -131,6 +131,9 @@ export const typingSignalSchema = {
   },
 } as const;
 
+/** Authors, each once: who is online in a room, or who came or went. */
+const authorSetSchema = { type: 'array', uniqueItems: true, items: authorIdSchema } as const;
+
 /**
  * Who is online in a room: every author with at least one connection subscribed to it,
  * each once. The whole set, sent after each `caught-up`; changes follow as
@@ -144,7 +147,7 @@ export const presenceSchema = {
   properties: {
     type: { const: 'presence' },
     room: roomIdSchema,
-    online: { type: 'array', uniqueItems: true, items: authorIdSchema },
+    online: authorSetSchema,
   },
 } as const;
 
@@ -161,8 +164,8 @@ export const presenceChangeSchema = {
   properties: {
     type: { const: 'presence-change' },
     room: roomIdSchema,
-    joined: { type: 'array', uniqueItems: true, items: authorIdSchema },
-    left: { type: 'array', uniqueItems: true, items: authorIdSchema },
+    joined: authorSetSchema,
+    left: authorSetSchema,
   },
 } as const;
 
