@@ -63,6 +63,7 @@ function row(figure: Figure): string {
 /** The results as markdown: the machine, the conditions, then one table per section. */
 export function renderMarkdown(results: Results): string {
   const { machine: m, load } = results;
+  const merged = mergedFrom(results);
   const lines = [
     `Measured ${results.date} with \`npm run bench${results.mode === 'full' ? '' : ` -- --${results.mode}`}\` ` +
       `(${results.mode} mode: median of ${results.runs} run${results.runs > 1 ? 's' : ''} per figure, ` +
@@ -76,12 +77,12 @@ export function renderMarkdown(results: Results): string {
         ? ''
         : ' — **the machine was busy (load ≥ 1.5 at the start); expect noisier figures**'),
     `- 1-minute load average at the start → end of each scenario (the bench's own processes count): ${perScenario(results)}`,
-    ...mergedFrom(results).map(
+    ...merged.map(
       (from) =>
         `- The figures of ${from.scenarios.join(', ')} come from the run of ${from.date} ` +
         `(commit ${from.commit}; same mode and machine).`,
     ),
-    ...(mergedFrom(results).length > 0 ? ['- The others come from this run.'] : []),
+    ...(merged.length > 0 ? ['- The others come from this run.'] : []),
     '',
   ];
   // Sections in the issue's order ("1. …", "2. …"), figures in the order they were measured.

@@ -95,21 +95,15 @@ function merge(now: Results, file: string): Results {
     .filter((from) => from.scenarios.length > 0);
   const inherited = new Set(sources.flatMap((from) => from.scenarios));
   const own = scenarios.filter((name) => !inherited.has(name));
+  const merged = own.length
+    ? [...sources, { date: earlier.date, commit: earlier.machine.commit, scenarios: own }]
+    : sources;
   return {
     ...now,
     figures: [...figures, ...now.figures],
     details: { ...details, ...now.details },
     errors: { ...now.errors },
-    ...(scenarios.length > 0
-      ? {
-          merged: [
-            ...sources,
-            ...(own.length
-              ? [{ date: earlier.date, commit: earlier.machine.commit, scenarios: own }]
-              : []),
-          ],
-        }
-      : {}),
+    ...(merged.length > 0 ? { merged } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { procStat } from './procs.ts';
 
 /** CPU time of one Chromium, in ms, by the kind of process that used it. */
 export type BrowserCpu = Record<string, number>;
@@ -14,16 +15,12 @@ function processes(): Map<number, Proc> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const { ppid, cpu, childrenCpu } = procStat(Number(entry));
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       all.set(Number(entry), {
-        ppid: Number(fields[1]),
-        // utime + stime, in ticks of 10 ms (USER_HZ is 100 on Linux), with cutime + cstime:
-        // the time of children that ended and were reaped, which would be lost otherwise.
-        ms:
-          (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10,
+        ppid,
+        // With its ended children's: the time of a renderer closed meanwhile stays counted.
+        ms: (cpu + childrenCpu) * 1000,
         // Chromium's child processes rewrite their command line as one string with spaces.
         kind: /(?:^|[\0 ])--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser',
       });

@@ -135,13 +135,26 @@ export function rssBytes(pid: number): number {
   return Number(kb) * 1024;
 }
 
-/** CPU time (user + system) a process has used so far, in seconds (`/proc/<pid>/stat`). */
-export function cpuSeconds(pid: number): number {
+/**
+ * A process's parent and CPU times in seconds (`/proc/<pid>/stat`): its own (user +
+ * system), and that of its children that ended and were waited for.
+ */
+export function procStat(pid: number): { ppid: number; cpu: number; childrenCpu: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100; // USER_HZ is 100 on Linux.
+  const field = (i: number) => Number(fields[i]);
+  // USER_HZ is 100 on Linux.
+  return {
+    ppid: field(1),
+    cpu: (field(11) + field(12)) / 100,
+    childrenCpu: (field(13) + field(14)) / 100,
+  };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  return procStat(pid).cpu;
 }
 
 /** The process whose command line contains `needle` (e.g. a relay's unique database path). */
