@@ -45,6 +45,15 @@ test('closing a tab asks first only when something would be lost', async ({ brow
   await relay.stop();
   await send(page, 'Pending but safe');
   await expect(messageItem(page, 'Pending but safe')).toContainText('pending');
+  // Stored, not only shown from the moment Send was pressed: a send not yet stored is
+  // something a close would lose (the composer asks then), and under load it can take a
+  // moment. A stored message has its actions; the one shown early has none.
+  await expect(
+    messageItem(page, 'Pending but safe').getByRole('group', {
+      name: 'Message actions',
+      includeHidden: true,
+    }),
+  ).toBeAttached();
 
   // An unsent draft would be lost: the browser asks, and the person can stay.
   await messageBox(page).fill('An unsent draft');
