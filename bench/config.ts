@@ -13,7 +13,14 @@ export interface Sizes {
    * Messages of each run; the pause after each is on screen in its sender's window: as
    * fast as it goes (`gapMs`), then `paced` more at a lively chat's pace (`paceMs`).
    */
-  browser: { messages: number; gapMs: number; paced: number; paceMs: number };
+  browser: {
+    messages: number;
+    gapMs: number;
+    paced: number;
+    paceMs: number;
+    /** Rooms the sender is in besides the lobby, for the pass with many rooms. */
+    rooms: number;
+  };
   store: { appends: number; rebuild: number };
   /** The Chromium history scenario: room size, and cold opens measured. */
   history: { messages: number; opens: number };
@@ -26,7 +33,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [4], rooms: 2, warmupMs: 100, durationMs: 300 },
     fanout: { subscribers: [10], messages: 5, intervalMs: 20, joins: 20 },
     catchUp: { sizes: [300] },
-    browser: { messages: 5, gapMs: 30, paced: 5, paceMs: 100 },
+    browser: { messages: 5, gapMs: 30, paced: 5, paceMs: 100, rooms: 2 },
     store: { appends: 50, rebuild: 300 },
     history: { messages: 200, opens: 1 },
     memory: { idle: [0, 20], stream: 500 },
@@ -36,7 +43,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [10, 100], rooms: 10, warmupMs: 300, durationMs: 1500 },
     fanout: { subscribers: [100, 1000], messages: 30, intervalMs: 50, joins: 300 },
     catchUp: { sizes: [2_000, 10_000] },
-    browser: { messages: 40, gapMs: 30, paced: 20, paceMs: 250 },
+    browser: { messages: 40, gapMs: 30, paced: 20, paceMs: 250, rooms: 10 },
     store: { appends: 500, rebuild: 10_000 },
     history: { messages: 5_000, opens: 2 },
     memory: { idle: [0, 1_000], stream: 10_000 },
@@ -46,7 +53,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { clients: [10, 100, 1000], rooms: 10, warmupMs: 1000, durationMs: 5000 },
     fanout: { subscribers: [100, 1000], messages: 200, intervalMs: 50, joins: 1000 },
     catchUp: { sizes: [10_000, 30_000, 100_000] },
-    browser: { messages: 200, gapMs: 30, paced: 200, paceMs: 250 },
+    browser: { messages: 200, gapMs: 30, paced: 200, paceMs: 250, rooms: 10 },
     store: { appends: 2_000, rebuild: 100_000 },
     history: { messages: 100_000, opens: 5 },
     memory: { idle: [0, 1_000, 5_000], stream: 100_000 },
@@ -60,4 +67,6 @@ export interface Context {
   site: string;
   /** Where to write CPU profiles, when the run was asked to profile (`--profile`). */
   profile?: string;
+  /** Where to write whole-browser traces, when the run was asked to trace (`--trace`). */
+  trace?: string;
 }

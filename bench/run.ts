@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick | --smoke] [--only a,b] [--runs N] [--wait-load L] [--docs]
- *   [--profile] [--merge earlier.json]`
+ *   [--profile] [--trace] [--merge earlier.json]`
  *
  * Runs the scenarios of issue 7 one after the other, each with its baselines, and writes
  * bench/results/<mode>-<time>.json and .md. A full run also puts its tables into
@@ -49,6 +49,7 @@ const { values: flags } = parseArgs({
     docs: { type: 'boolean', default: false },
     site: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
   },
 });
 
@@ -113,11 +114,16 @@ async function main(): Promise<void> {
   const date = started.toISOString().replace(/\.\d+Z$/, 'Z');
   const dir = join(REPO_ROOT, 'bench', 'results');
   const stem = join(dir, `${mode}-${date.replace(/:/g, '-')}`);
-  const profile = flags.profile
-    ? join(dir, 'profiles', `${mode}-${date.replace(/:/g, '-')}`)
-    : undefined;
-  mkdirSync(profile ?? dir, { recursive: true });
-  const ctx: Context = { sizes, site: needsSite ? site() : '', ...(profile ? { profile } : {}) };
+  const diagnostics = join(dir, 'profiles', `${mode}-${date.replace(/:/g, '-')}`);
+  const profile = flags.profile ? diagnostics : undefined;
+  const trace = flags.trace ? diagnostics : undefined;
+  mkdirSync(profile ?? trace ?? dir, { recursive: true });
+  const ctx: Context = {
+    sizes,
+    site: needsSite ? site() : '',
+    ...(profile ? { profile } : {}),
+    ...(trace ? { trace } : {}),
+  };
   const waitBelow = flags['wait-load'] ? Number(flags['wait-load']) : mode === 'full' ? 1.5 : 0;
   const quiet =
     waitBelow > 0 ? await waitForQuiet(waitBelow, Number(flags['wait-minutes'])) : load()[0] < 1.5;

@@ -99,6 +99,27 @@ export async function followLatest(page: Page): Promise<void> {
 }
 
 /**
+ * Creates `count` rooms from `page` as a person does (New room, a name, Enter), then goes
+ * back to the lobby: a person who chats is in more than one room, and every room they are
+ * in is in their room list.
+ */
+export async function createRooms(page: Page, count: number): Promise<void> {
+  const name = page.getByRole('textbox', { name: 'Room name' });
+  for (let i = 1; i <= count; i++) {
+    await page.getByRole('button', { name: 'New room' }).click();
+    await name.fill(`Bench room ${i}`);
+    await name.press('Enter');
+    await page.getByRole('heading', { name: `Bench room ${i}` }).waitFor();
+  }
+  await page
+    .getByRole('navigation', { name: 'Rooms' })
+    .getByRole('link', { name: /lobby/i })
+    .click();
+  await page.getByRole('heading', { name: /lobby/i }).waitFor();
+  await followLatest(page);
+}
+
+/**
  * Opens Kafky in a second window of `opener`'s browser (not a tab: a background tab gets
  * no animation frames), and waits until it is online. The window has no opener, as one a
  * person opens from the address bar: Chromium gives it a renderer of its own. A window

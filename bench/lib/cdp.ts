@@ -124,8 +124,22 @@ export const COUNT_IDB_REQUESTS = `(() => {
   wrap(IDBObjectStore.prototype, ['get', 'getAll', 'getAllKeys', 'put', 'add', 'delete', 'clear', 'count', 'openCursor', 'openKeyCursor']);
   wrap(IDBIndex.prototype, ['get', 'getKey', 'getAll', 'getAllKeys', 'count', 'openCursor', 'openKeyCursor']);
   wrap(IDBCursor.prototype, ['continue', 'advance', 'continuePrimaryKey']);
+  // Not a request, and counted apart: each costs a round trip of its own to commit.
+  // Dexie binds IDBDatabase.transaction when it opens, before this runs; it sets each
+  // transaction's oncomplete once, through the prototype's setter.
+  const complete = Object.getOwnPropertyDescriptor(IDBTransaction.prototype, 'oncomplete');
+  Object.defineProperty(IDBTransaction.prototype, 'oncomplete', {
+    ...complete,
+    set(handler) {
+      counts.transaction = (counts.transaction || 0) + 1;
+      complete.set.call(this, handler);
+    },
+  });
   return true;
 })()`;
 
 export const READ_IDB_REQUESTS =
-  'Object.values(self.__benchRequests ?? {}).reduce((a, b) => a + b, 0)';
+  "Object.entries(self.__benchRequests ?? {}).reduce((a, [k, n]) => a + (k === 'transaction' ? 0 : n), 0)";
+
+/** The transactions begun since `COUNT_IDB_REQUESTS`. */
+export const READ_IDB_TRANSACTIONS = 'self.__benchRequests?.transaction ?? 0';

@@ -20,11 +20,19 @@ import {
   launchProfile,
   openKafky,
   openKafkyWindow,
+  createRooms,
   sendMessages,
   waitSeen,
 } from '../lib/browser.ts';
 import { browserCpu, cpuSpent } from '../lib/browser-cpu.ts';
-import { COUNT_IDB_REQUESTS, READ_IDB_REQUESTS, evaluateIn, profileChromium } from '../lib/cdp.ts';
+import {
+  COUNT_IDB_REQUESTS,
+  READ_IDB_REQUESTS,
+  READ_IDB_TRANSACTIONS,
+  evaluateIn,
+  profileChromium,
+} from '../lib/cdp.ts';
+import { traceChromium } from '../lib/trace.ts';
 import { TARGETS, type Recorder, type Target } from '../lib/figures.ts';
 import { bareSocket, broadcastChannel, pagePair } from '../lib/page-pair.ts';
 import { WorkerProcess, sleep } from '../lib/procs.ts';
@@ -126,9 +134,9 @@ async function pairRun(
 
 export async function browserLatency(
   rec: Recorder,
-  { sizes, site, profile }: Context,
+  { sizes, site, profile, trace }: Context,
 ): Promise<void> {
-  const { messages, gapMs, paced: pacedCount, paceMs } = sizes.browser;
+  const { messages, gapMs, paced: pacedCount, paceMs, rooms } = sizes.browser;
   const add = (id: string, label: string, value: number, target?: Target) =>
     rec.add(
       { id: `browser.${id}`, section: SECTION, label, unit: 'ms', ...(target ? { target } : {}) },
@@ -183,6 +191,13 @@ export async function browserLatency(
             ),
           )
         : [];
+      const tracing = trace
+        ? await Promise.all(
+            ports.map((port, i) =>
+              traceChromium(port, trace, `browser-${i ? 'receiver' : 'sender'}-run${run}`),
+            ),
+          )
+        : [];
       await evaluateIn(ports[0]!, 'shared_worker', COUNT_IDB_REQUESTS);
       await observer.call('eventTypes', null);
       const pages = { a, b, c: cPage };
@@ -191,6 +206,11 @@ export async function browserLatency(
         ports[0]!,
         'shared_worker',
         READ_IDB_REQUESTS,
+      )) as number[];
+      const [transactions] = (await evaluateIn(
+        ports[0]!,
+        'shared_worker',
+        READ_IDB_TRANSACTIONS,
       )) as number[];
       const [byMethod] = await evaluateIn(ports[0]!, 'shared_worker', 'self.__benchRequests');
       rec.detail(`browser.run${run}.requestsByMethod`, byMethod);
@@ -204,6 +224,7 @@ export async function browserLatency(
       const stored = Object.values(types).reduce((x, y) => x + y, 0);
       rec.detail(`browser.run${run}.eventTypes`, types);
       for (const p of profiling) await p.stop();
+      for (const t of tracing) await t.stop();
       rec.detail(`browser.run${run}.inView`, {
         eager: inViewShare(eager.sent, eager.seen),
         ...burst.inView,
@@ -241,6 +262,14 @@ export async function browserLatency(
           ...cost,
         },
         requests! / messages,
+      );
+      rec.add(
+        {
+          id: 'browser.transactions',
+          label: 'IndexedDB transactions in the sender’s SharedWorker',
+          ...cost,
+        },
+        transactions! / messages,
       );
       rec.add(
         {
@@ -300,6 +329,21 @@ export async function browserLatency(
       add('b2b.paced.p50', `browser to browser at ${pace}: p50`, paced.b2b.p50);
       add('b2b.paced.p99', `browser to browser at ${pace}: p99`, paced.b2b.p99);
       add('b2b.paced.out.p50', '… of which click → forwarded by the relay, p50', paced.out.p50);
+
+      // As fast as it goes again, from someone in more rooms than the lobby.
+      await createRooms(a, rooms);
+      const many = await pairRun(pages, relay, observer, ports, 'rooms', pacedCount, gapMs);
+      const inRooms = `in ${rooms + 1} rooms`;
+      add('b2b.rooms.p50', `browser to browser, the sender ${inRooms}: p50`, many.b2b.p50);
+      rec.add(
+        {
+          id: 'browser.cpu.sender.rooms',
+          label: `CPU time of the sending browser, ${inRooms}`,
+          ...cost,
+          unit: 'ms per message',
+        },
+        many.cpu.sender.total / pacedCount,
+      );
 
       const channel = latencySummary(await pagePair(a, b, messages, broadcastChannel));
       add('tab.baseline.p50', 'baseline: BroadcastChannel between the two tabs, p50', channel.p50);
