@@ -1,7 +1,6 @@
 import type { AuthorId, RoomId } from '../../shared/index.ts';
 import type { ActivityView, MemberView } from '../api.ts';
-import type { KafkyDb } from './db.ts';
-import { displayNames, fallbackName } from './queries.ts';
+import { fallbackName } from './queries.ts';
 
 /** One typing author, with how long the signal still holds. */
 export interface TypingEntry {
@@ -190,14 +189,6 @@ export class ActivityState {
 }
 
 /** The names shown for the people of a room, from its read model of members. */
-export async function roomNames(db: KafkyDb, room: RoomId): Promise<Map<AuthorId, string>> {
-  const members = await db.members
-    .where('[room+author]')
-    .between([room, ''], [room, '\uffff'])
-    .toArray();
-  return displayNames(members);
-}
-
 /** A room's activity as the reader sees it: names for ids, and the reader not typing. */
 export function activityView(
   activity: RoomActivity,

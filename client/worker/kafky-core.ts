@@ -82,6 +82,8 @@ export interface KafkyCore {
 export interface ReadSide {
   queries: Queries;
   live: SharedLive;
+  /** Whose browser this is: views show their own messages as theirs. */
+  author: AuthorId;
 }
 
 /** The core, once started, and its read side, as soon as it can answer. */
@@ -123,7 +125,7 @@ async function runCore(
   const author = identity.author;
   const queries = new Queries(db, author);
   const live = new SharedLive();
-  readable({ queries, live });
+  readable({ queries, live, author });
   const sign = <E extends AnyEvent>(event: E): Promise<E> => signEvent(event, identity.privateKey);
   store.sign = sign;
   const firstStart = (await store.rooms()).length === 0;

@@ -26,7 +26,8 @@ import type {
   RefusedEventsView,
   UnknownEventsView,
 } from '../api.ts';
-import { activityView, roomNames } from './activity.ts';
+import { activityView } from './activity.ts';
+import { watchNames, watchRooms, watchTimeline } from './live-views.ts';
 import { roomHeads, type RoomCursor } from './inspector/inspector-queries.ts';
 import type { KafkyCore, ReadSide } from './kafky-core.ts';
 import type { SharedLive } from './shared-live.ts';
@@ -133,17 +134,22 @@ export class TabSession implements KafkyApi {
   }
 
   async watchTimeline(room: RoomId, window: TimelineWindow, listener: Listener<TimelineView>) {
-    const { queries, live } = await this.reads;
-    const key = `timeline ${room} ${JSON.stringify(window)}`;
+    const { queries, live, author } = await this.reads;
     // Its reads are not made one transaction: an append asked for meanwhile would wait
     // for all of them, where now it goes between two (measured: browser to browser p50
     // 66-77 ms with separate reads against 72-88 ms with one transaction, 200 messages).
-    return this.live(live, key, () => queries.timeline(room, window), listener);
+    const stop = watchTimeline(live, queries, author, room, window, (view) =>
+      this.deliver(listener, view),
+    );
+    return this.track(stop, listener);
   }
 
   async watchRooms(listener: Listener<RoomSummary[]>) {
     const { queries, live } = await this.reads;
-    return this.live(live, 'rooms', () => queries.rooms(), listener);
+    return this.track(
+      watchRooms(live, queries, (rooms) => this.deliver(listener, rooms)),
+      listener,
+    );
   }
 
   async watchRoom(room: RoomId, listener: Listener<RoomView>) {
@@ -181,7 +187,7 @@ export class TabSession implements KafkyApi {
   }
 
   async watchActivity(room: RoomId, listener: Listener<ActivityView>) {
-    const { db, author, activity, live } = await this.core;
+    const { queries, author, activity, live } = await this.core;
     let names: Map<AuthorId, string> | undefined;
     let last = '';
     const send = () => {
@@ -196,15 +202,10 @@ export class TabSession implements KafkyApi {
     const stopActivity = activity.onChange((changed) => {
       if (changed === room) send();
     });
-    const stopMembers = live.watch(
-      `names ${room}`,
-      () => roomNames(db, room),
-      (value) => {
-        names = value;
-        send();
-      },
-      (value) => JSON.stringify([...value]),
-    );
+    const stopMembers = watchNames(live, queries, room, (value) => {
+      names = value;
+      send();
+    });
     return this.track(() => {
       stopActivity();
       stopMembers();
