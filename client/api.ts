@@ -107,7 +107,7 @@ export interface RoomSummary {
   room: RoomId;
   /** The room's name, or its id until its first event has arrived. */
   name: string;
-  /** Messages of others after the reader's read position. */
+  /** Messages of others after the reader's read position and their own latest message. */
   unread: number;
   /** Of those, how many mention the reader by name. */
   mentions: number;

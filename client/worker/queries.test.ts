@@ -32,22 +32,24 @@ describe('Queries', () => {
     expect(names).toEqual([`Sam (${BOB.slice(0, 4)})`, `sam (${CAROL.slice(0, 4)})`, 'Alice']);
   });
 
-  it('counts unread messages of others after the read position, and mentions among them', async () => {
+  it('counts unread messages of others after the read position and one’s own last message, and mentions among them', async () => {
     const { db, store } = await freshStore();
     await db.meta.put({ key: 'displayName', value: 'Alice' });
     const first = sequenced(messageEvent('hello', BOB), 1);
+    const early = messageEvent('hey @alice, early', BOB);
+    early.payload.mentions = [ALICE];
     const mention = messageEvent('hey @alice, look', BOB);
     mention.payload.mentions = [ALICE];
-    await store.applyRemote(ROOM, [
-      first,
-      sequenced(messageEvent('mine', ALICE), 2),
-      sequenced(mention, 3),
-      // Mentions are bound by the sender: a name in the text alone mentions no one.
-      sequenced(messageEvent('@Alicette is someone else', BOB), 4),
-    ]);
+    await store.applyRemote(ROOM, [first, sequenced(early, 2)]);
     const queries = new Queries(db, ALICE);
-    expect(await queries.rooms()).toMatchObject([{ room: ROOM, unread: 3, mentions: 1 }]);
-    await store.applyRemote(ROOM, [sequenced(readMark(first.id), 5)]);
+    expect(await queries.rooms()).toMatchObject([{ room: ROOM, unread: 2, mentions: 1 }]);
+    await store.applyRemote(ROOM, [
+      // Sending in a room is having read what came before.
+      sequenced(messageEvent('mine', ALICE), 3),
+      sequenced(mention, 4),
+      // Mentions are bound by the sender: a name in the text alone mentions no one.
+      sequenced(messageEvent('@Alicette is someone else', BOB), 5),
+    ]);
     expect(await queries.rooms()).toMatchObject([
       {
         unread: 2,
@@ -55,9 +57,11 @@ describe('Queries', () => {
         lastMessage: { text: '@Alicette is someone else', deleted: false },
       },
     ]);
+    await store.applyRemote(ROOM, [sequenced(readMark(mention.id), 6)]);
+    expect(await queries.rooms()).toMatchObject([{ unread: 1, mentions: 0 }]);
     // Another reader's position does not count for this one.
-    await store.applyRemote(ROOM, [sequenced(readMark(first.id, BOB), 6)]);
-    expect((await queries.rooms())[0]?.unread).toBe(2);
+    await store.applyRemote(ROOM, [sequenced(readMark(first.id, BOB), 7)]);
+    expect((await queries.rooms())[0]?.unread).toBe(1);
   });
 
   it('shows what a reply answers, or that it is not here', async () => {

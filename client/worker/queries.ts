@@ -11,7 +11,7 @@ import type {
   TimelineView,
   TimelineWindow,
 } from '../api.ts';
-import type { KafkyDb, MemberRow, MessageRow, SortKey } from './db.ts';
+import type { KafkyDb, MemberRow, MessageRow } from './db.ts';
 import { searchWords } from './search-words.ts';
 
 const PREVIEW_CHARS = 140;
@@ -19,7 +19,8 @@ const PREVIEW_CHARS = 140;
 const SEARCH_SCAN_MAX = 2000;
 /** Unread counts stop here; the UI shows more as "999+". */
 export const UNREAD_MAX = 1000;
-/** Rows read per request while counting unread messages. */
+/** Rows read per request while counting unread messages: the first, then the rest. */
+const UNREAD_FIRST_CHUNK = 8;
 const UNREAD_CHUNK = 200;
 
 /** The read side: plain reads of the read models, safe to run inside Dexie's liveQuery. */
@@ -258,33 +259,42 @@ export class Queries {
   }
 
   /**
-   * Messages of others after the reader's read position, and those that mention them:
-   * by id, as bound when sent, so a rename moves no mention (a v1 message binds none).
+   * Messages of others after the reader's read position and after their own latest
+   * message (sending in a room is having read it, as in every chat app), and those that
+   * mention them: by id, as bound when sent, so a rename moves no mention (a v1 message
+   * binds none). Counted from the newest back, so the cost is what is unread, not what
+   * the reader wrote since (a room where only they write costs one row). Their messages
+   * still being sent are passed over: one stuck unsent must not hide what came after.
    */
   private async unread(room: RoomId) {
     const read = await this.db.reads.get([room, this.me]);
     const marker = read ? await this.db.messages.get(read.through) : undefined;
-    let after: SortKey = marker ?? { section: 0, n: 0 };
+    const after = [room, marker?.section ?? 0, marker?.n ?? -Infinity];
+    let before = [room, 1, Infinity];
     let unread = 0;
     let mentions = 0;
-    // A chunk per request, where a filtered cursor takes one per row: the rows after the
-    // read position are often mostly one's own, which are never unread.
-    for (;;) {
+    // Most often the newest rows settle it: a small first read, larger ones after.
+    for (let chunk = UNREAD_FIRST_CHUNK; ; chunk = UNREAD_CHUNK) {
       const rows = await this.db.messages
         .where('[room+section+n]')
-        .between([room, after.section, after.n], [room, 1, Infinity], false, true)
-        .limit(UNREAD_CHUNK)
+        .between(after, before, false, false)
+        .reverse()
+        .limit(chunk)
         .toArray();
       for (const row of rows) {
-        if (row.author === this.me || row.deleted) continue;
+        if (row.author === this.me) {
+          if (row.section === 0) return { unread, mentions };
+          continue;
+        }
+        if (row.deleted) continue;
         unread++;
         if (row.mentions.includes(this.me)) mentions++;
         // Past this many the list says "999+": counting a room's whole history is not worth it.
         if (unread === UNREAD_MAX) return { unread, mentions };
       }
       const last = rows.at(-1);
-      if (!last || rows.length < UNREAD_CHUNK) return { unread, mentions };
-      after = last;
+      if (!last || rows.length < chunk) return { unread, mentions };
+      before = [room, last.section, last.n];
     }
   }
 
