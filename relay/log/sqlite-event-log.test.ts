@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KafkyError } from '../../shared/index.ts';
+import { KafkyError, type RoomId } from '../../shared/index.ts';
 import { describeEventLog, event, ROOM_A } from './event-log.contract.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
 
@@ -17,6 +17,28 @@ const ALL = { maxEvents: 1000, maxBytes: 1e9 };
 describeEventLog('sqlite file', () => new SqliteEventLog(freshFile()));
 
 describe('SqliteEventLog', () => {
+  it('keeps the heads of the rooms written last, and numbers every room right past them', async () => {
+    const log = new SqliteEventLog(freshFile(), { headsKept: 2 });
+    const rooms = ['r1', 'r2', 'r3', 'r4'] as RoomId[];
+    // Round after round, each room's head has been let go since it was last written.
+    for (let round = 1; round <= 3; round++) {
+      for (const room of rooms) {
+        const [first, second] = await log.append([event(room), event(room)], round);
+        expect([first?.seq, second?.seq]).toEqual([2 * round - 1, 2 * round]);
+        expect(log.headsHeld).toBeLessThanOrEqual(2);
+      }
+    }
+    // One commit for more rooms than are kept: each still gets the next sequence.
+    const results = await log.append(
+      rooms.map((room) => event(room)),
+      4,
+    );
+    expect(results.map((r) => r.seq)).toEqual([7, 7, 7, 7]);
+    expect(log.headsHeld).toBe(2);
+    for (const room of rooms) expect(await log.head(room)).toBe(7);
+    await log.close();
+  });
+
   it('is in WAL mode with synchronous=FULL', async () => {
     const log = new SqliteEventLog(freshFile());
     expect(log.pragma('journal_mode')).toBe('wal');

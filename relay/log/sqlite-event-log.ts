@@ -103,7 +103,12 @@ export interface SqliteEventLogOptions {
    * API's posts do): the read side need not check their schemas again (see ReadModel).
    */
   admitted?: boolean;
+  /** How many rooms' heads are kept in memory (the most recently written): see `heads`. */
+  headsKept?: number;
 }
+
+/** Rooms whose heads a log keeps in memory, by default. */
+export const HEADS_KEPT = 10_000;
 
 /**
  * The log in one SQLite file. WAL mode with synchronous=FULL: when `append` resolves,
@@ -119,10 +124,14 @@ export class SqliteEventLog implements EventLog {
   private readonly statements: Statements;
   private readonly reader: LogReader;
   /**
-   * Each room's head as of the last commit. This log is its file's only writer (the relay
-   * opens it once), so a room's head is read from the file once, then kept.
+   * Rooms' heads as of the last commit, for the most recently written rooms (a Map keeps
+   * insertion order: each commit moves its rooms to the end, the first are let go). This
+   * log is its file's only writer (the relay opens it once), so a room's head is read
+   * from the file when it is not kept, and is then right. Bounded: a relay that runs for
+   * months sees rooms without end (each invite link can make one).
    */
   private readonly heads = new Map<RoomId, number>();
+  private readonly headsKept: number;
   private readonly appendTx: Database.Transaction<
     (
       events: readonly AnyEvent[],
@@ -136,6 +145,7 @@ export class SqliteEventLog implements EventLog {
     readonly file: string,
     options: SqliteEventLogOptions = {},
   ) {
+    this.headsKept = options.headsKept ?? HEADS_KEPT;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.db = new Database(file);
@@ -212,12 +222,24 @@ export class SqliteEventLog implements EventLog {
     } catch (error) {
       throw storageError(error, 'could not store events');
     }
-    for (const [room, head] of moved) this.heads.set(room, head);
+    for (const [room, head] of moved) {
+      this.heads.delete(room);
+      this.heads.set(room, head);
+    }
+    for (const room of this.heads.keys()) {
+      if (this.heads.size <= this.headsKept) break;
+      this.heads.delete(room);
+    }
     return results;
   }
 
   read(room: RoomId, after: number, limits: ReadLimits): Promise<SequencedEvent[]> {
     return this.reader.read(room, after, limits);
+  }
+
+  /** How many rooms' heads are kept in memory now (for tests). */
+  get headsHeld(): number {
+    return this.heads.size;
   }
 
   head(room: RoomId): Promise<number> {

@@ -77,6 +77,10 @@ export class Hub {
   private drainingSince: number | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rooms = new Map<RoomId, Set<Subscription>>();
+  /**
+   * The heads of the rooms someone follows (those in `rooms`): a room no one follows is
+   * read from the log when someone comes back, as its commits meanwhile were not noted.
+   */
   private readonly heads = new Map<RoomId, number>();
   private readonly presence: RoomPresence<Subscription>;
   private readonly now: () => number;
@@ -154,9 +158,9 @@ export class Hub {
     }
   }
 
-  /** Open sockets, and rooms with at least one subscriber. */
-  stats(): { connections: number; rooms: number } {
-    return { connections: this.connections.size, rooms: this.rooms.size };
+  /** Open sockets, rooms with at least one subscriber, and heads held in memory. */
+  stats(): { connections: number; rooms: number; heads: number } {
+    return { connections: this.connections.size, rooms: this.rooms.size, heads: this.heads.size };
   }
 
   time(): number {
@@ -275,7 +279,9 @@ export class Hub {
   private leave(subscription: Subscription): void {
     const members = this.rooms.get(subscription.room);
     members?.delete(subscription);
-    if (members?.size === 0) this.rooms.delete(subscription.room);
+    if (members?.size !== 0) return;
+    this.rooms.delete(subscription.room);
+    this.heads.delete(subscription.room);
   }
 
   /**
@@ -314,6 +320,7 @@ export class Hub {
     const last = events.at(-1)!.seq;
     const whole = { type: 'events', room, events } as const;
     let encoded: Buffer | undefined;
+    if (!this.rooms.has(room)) return;
     this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
     for (const subscription of this.rooms.get(room) ?? []) {
       // One not yet live will read these from the log in its catch-up.
@@ -334,10 +341,13 @@ export class Hub {
   private async head(room: RoomId): Promise<number> {
     const known = this.heads.get(room);
     if (known !== undefined) return known;
+    const followers = this.rooms.get(room);
     const stored = await this.log.head(room);
     // A commit may have raised it while we read.
     const head = Math.max(stored, this.heads.get(room) ?? 0);
-    this.heads.set(room, head);
+    // Kept only if the room was followed all along: were it left meanwhile (and followed
+    // again, a new set), commits between went unnoted and this read may be behind them.
+    if (followers && this.rooms.get(room) === followers) this.heads.set(room, head);
     return head;
   }
 
@@ -353,9 +363,9 @@ export class Hub {
    */
   private async catchUp(subscription: Subscription): Promise<void> {
     const { connection, room } = subscription;
-    await this.head(room);
+    const first = await this.head(room);
     while (this.isCurrent(subscription)) {
-      const head = this.heads.get(room) ?? 0;
+      const head = this.heads.get(room) ?? first;
       if (subscription.cursor >= head) {
         subscription.live = true;
         connection.send({ type: 'caught-up', room, head: subscription.cursor });

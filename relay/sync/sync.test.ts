@@ -72,6 +72,30 @@ describe('sync over a real socket', () => {
     expect(r.hub.stats().connections).toBe(1);
   });
 
+  it('keeps no head for a room no one follows; who comes back gets what came meanwhile', async () => {
+    const r = await relay();
+    const writer = await client(r.ws);
+    const reader = await client(r.ws);
+    await reader.subscribe(ROOM_A);
+    await writer.push([event(ROOM_A, 'one')]);
+    await reader.until(() => reader.events(ROOM_A).length === 1, 'the first event');
+    expect(r.hub.stats()).toMatchObject({ rooms: 1, heads: 1 });
+    reader.send({ type: 'unsubscribe', room: ROOM_A });
+    await reader.until(() => r.hub.stats().rooms === 0, 'the unsubscribe');
+    expect(r.hub.stats().heads).toBe(0);
+    // Written while no one follows: the hub notes nothing, the log has it all.
+    await writer.push([event(ROOM_A, 'two'), event(ROOM_A, 'three')]);
+    await writer.until(() => writer.of('ack').length === 2, 'the acks');
+    expect(r.hub.stats().heads).toBe(0);
+    const back = await client(r.ws);
+    await back.subscribe(ROOM_A, 1);
+    await back.until(() => back.events(ROOM_A).length === 2, 'what came meanwhile');
+    expect(back.events(ROOM_A).map((e) => e.seq)).toEqual([2, 3]);
+    await writer.push([event(ROOM_A, 'four')]);
+    await back.until(() => back.events(ROOM_A).length === 3, 'the next one, live');
+    expect(back.events(ROOM_A).at(-1)?.seq).toBe(4);
+  });
+
   it('closes a client that speaks another protocol version', async () => {
     const r = await relay();
     const c = await client(r.ws, false);
@@ -562,8 +586,72 @@ describe('typing and presence over a real socket', () => {
     expect(() => b.closed()).not.toThrow();
     expect(() => a.closed()).not.toThrow();
     // Nothing is kept of a room no one follows any more.
-    expect(hub.stats()).toEqual({ connections: 0, rooms: 0 });
+    expect(hub.stats()).toEqual({ connections: 0, rooms: 0, heads: 0 });
     expect(hub.online(ROOM_A)).toEqual([]);
+  });
+});
+
+describe('heads the hub keeps', () => {
+  /** A log whose head reads, once read, wait to be let through: a slow disk's. */
+  class HeldHeads extends MemoryEventLog {
+    hold = true;
+    readonly waiting: (() => void)[] = [];
+    override async head(room: RoomId): Promise<number> {
+      const head = await super.head(room);
+      if (this.hold) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      return head;
+    }
+  }
+
+  it('keeps no head read while its room was left and followed again: the next follower gets all', async () => {
+    const log = new HeldHeads();
+    const hub = new Hub({ log, logger: silentLogger });
+    const open = async (identity: TestIdentity) => {
+      const frames: { type: string; events?: { seq: number }[] }[] = [];
+      const connection = hub.attach({
+        bufferedAmount: 0,
+        close: () => undefined,
+        send: (text) => frames.push(JSON.parse(String(text)) as (typeof frames)[number]),
+      });
+      connection.receive(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
+      connection.receive(await authFrame(identity, connection.challenge));
+      const send = (message: object) => connection.receive(JSON.stringify(message));
+      return { frames, send };
+    };
+    const subscribe = { type: 'subscribe', room: ROOM_A, after: 0 };
+
+    const first = await open(ALICE_ID);
+    first.send(subscribe);
+    // Its head read (0) is held; it leaves, and two events are written while no one follows.
+    await vi.waitFor(() => expect(log.waiting).toHaveLength(1));
+    first.send({ type: 'unsubscribe', room: ROOM_A });
+    const writer = await open(BOB_ID);
+    const events = await Promise.all(
+      ['one', 'two'].map((text) =>
+        signEvent({ ...event(ROOM_A, text), author: BOB }, BOB_ID.privateKey),
+      ),
+    );
+    writer.send({ type: 'push', events });
+    await vi.waitFor(() => expect(writer.frames.some((f) => f.type === 'ack')).toBe(true));
+    // Someone follows again (their read held too), then the old read comes back.
+    const second = await open(BOB_ID);
+    second.send(subscribe);
+    await vi.waitFor(() => expect(log.waiting).toHaveLength(2));
+    log.waiting[0]!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A third follower must not take that read for the room's head.
+    const third = await open(ALICE_ID);
+    third.send(subscribe);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    log.hold = false;
+    for (const release of log.waiting) release();
+    for (const follower of [second, third]) {
+      await vi.waitFor(() =>
+        expect(follower.frames.some((f) => f.type === 'caught-up')).toBe(true),
+      );
+      const seqs = follower.frames.flatMap((f) => (f.type === 'events' ? f.events! : []));
+      expect(seqs.map((e) => e.seq)).toEqual([1, 2]);
+    }
   });
 });
 
