@@ -146,6 +146,8 @@ export class KafkyRoomList extends LitElement {
         flex-direction: column;
         gap: 0.5rem;
         padding: 0.5rem;
+        /* A last message changing in the list is laid out and painted in the list alone. */
+        contain: layout paint style;
       }
       ul {
         list-style: none;

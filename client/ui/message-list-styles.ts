@@ -21,10 +21,16 @@ export const messageListStyles = [
       background: var(--kafky-surface);
       box-shadow: 0 0.2rem 0.6rem rgb(0 0 0 / 20%);
     }
+    /*
+     * Its size is the space the page gives it, never its content's: contained, a new
+     * message lays out and paints the log alone, not the page around it (measured: 6 %
+     * less CPU per message sent, docs/benchmarks.md).
+     */
     section {
       flex: 1;
       overflow-y: auto;
       padding: 1rem;
+      contain: strict;
     }
     ol {
       list-style: none;
