@@ -230,6 +230,15 @@ export class KafkyRoomList extends LitElement {
         color: var(--kafky-danger);
         font-size: 0.8rem;
       }
+      /* A long room name wraps inside the list: its Dismiss stays on screen, within reach. */
+      .failed span,
+      p {
+        min-width: 0;
+        overflow-wrap: anywhere;
+      }
+      .failed button {
+        flex: none;
+      }
     `,
   ];
 }
