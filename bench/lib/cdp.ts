@@ -9,15 +9,29 @@ interface TargetInfo {
   webSocketDebuggerUrl?: string;
 }
 
-/** A DevTools session on one target, over Chromium's debugging port. */
-class Session {
+/** A DevTools session on one target (or the browser), over Chromium's debugging port. */
+export class Session {
   private next = 0;
   private readonly waiting = new Map<number, (result: unknown) => void>();
+  private readonly listeners = new Map<string, (params: unknown) => void>();
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown };
-      if (message.id !== undefined) this.waiting.get(message.id)?.(message.result);
+      // A socket's callback: nothing may escape it.
+      try {
+        const message = JSON.parse(data.toString('utf8')) as {
+          id?: number;
+          result?: unknown;
+          method?: string;
+          params?: unknown;
+        };
+        if (message.id !== undefined) {
+          this.waiting.get(message.id)?.(message.result);
+          this.waiting.delete(message.id);
+        } else if (message.method) this.listeners.get(message.method)?.(message.params);
+      } catch (error) {
+        console.warn('bench: a DevTools message was not understood', error);
+      }
     });
   }
 
@@ -30,12 +44,25 @@ class Session {
     return new Session(socket);
   }
 
+  /** The browser itself, for what spans every process (tracing). */
+  static async browser(port: number): Promise<Session> {
+    const version = (await (await fetch(`http://127.0.0.1:${port}/json/version`)).json()) as {
+      webSocketDebuggerUrl: string;
+    };
+    return Session.open(version.webSocketDebuggerUrl);
+  }
+
   send<T>(method: string, params: object = {}): Promise<T> {
     const id = ++this.next;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve as (result: unknown) => void);
       this.socket.send(JSON.stringify({ id, method, params }));
     });
+  }
+
+  /** Calls `listener` with the params of each `method` event the target sends. */
+  on<T>(method: string, listener: (params: T) => void): void {
+    this.listeners.set(method, listener as (params: unknown) => void);
   }
 
   close(): void {
@@ -108,7 +135,7 @@ export async function evaluateIn(
 
 /**
  * Counts, in the page or worker it is evaluated in, the IndexedDB requests made from now
- * on (cursor steps one each). Read the counts with `READ_IDB_REQUESTS`.
+ * on (cursor steps one each). Read the counts with `READ_IDB_COUNTS`.
  */
 export const COUNT_IDB_REQUESTS = `(() => {
   const counts = (self.__benchRequests = {});
@@ -138,8 +165,14 @@ export const COUNT_IDB_REQUESTS = `(() => {
   return true;
 })()`;
 
-export const READ_IDB_REQUESTS =
-  "Object.entries(self.__benchRequests ?? {}).reduce((a, [k, n]) => a + (k === 'transaction' ? 0 : n), 0)";
+/** The counts since `COUNT_IDB_REQUESTS`, by method (and `transaction`). */
+export const READ_IDB_COUNTS = 'self.__benchRequests ?? {}';
 
-/** The transactions begun since `COUNT_IDB_REQUESTS`. */
-export const READ_IDB_TRANSACTIONS = 'self.__benchRequests?.transaction ?? 0';
+/** Requests (cursor steps one each) and transactions, from `READ_IDB_COUNTS`'s answer. */
+export function idbTotals(byMethod: Record<string, number>) {
+  const { transaction = 0, ...requests } = byMethod;
+  return {
+    requests: Object.values(requests).reduce((a, b) => a + b, 0),
+    transactions: transaction,
+  };
+}

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
+import { Session } from './cdp.ts';
 
 /**
  * What a CPU profile cannot show: a page's main thread spends much of its time in native
@@ -33,40 +33,21 @@ interface TraceEvent {
  * `<label>.trace.txt`: the events with most self time, by process and thread.
  */
 export async function traceChromium(port: number, dir: string, label: string) {
-  const { webSocketDebuggerUrl } = (await (
-    await fetch(`http://127.0.0.1:${port}/json/version`)
-  ).json()) as { webSocketDebuggerUrl: string };
-  const socket = new WebSocket(webSocketDebuggerUrl, { perMessageDeflate: false });
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
+  const session = await Session.browser(port);
   const events: TraceEvent[] = [];
-  let complete: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (complete = resolve));
-  socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString('utf8')) as {
-      method?: string;
-      params?: { value?: TraceEvent[] };
-    };
-    if (message.method === 'Tracing.dataCollected') events.push(...(message.params?.value ?? []));
-    if (message.method === 'Tracing.tracingComplete') complete();
-  });
-  socket.send(
-    JSON.stringify({
-      id: 1,
-      method: 'Tracing.start',
-      params: {
-        transferMode: 'ReportEvents',
-        traceConfig: { includedCategories: CATEGORIES, recordMode: 'recordContinuously' },
-      },
-    }),
+  const done = new Promise<void>((resolve) => session.on('Tracing.tracingComplete', resolve));
+  session.on<{ value: TraceEvent[] }>('Tracing.dataCollected', ({ value }) =>
+    events.push(...value),
   );
+  await session.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: CATEGORIES, recordMode: 'recordContinuously' },
+  });
   return {
     async stop(): Promise<string> {
-      socket.send(JSON.stringify({ id: 2, method: 'Tracing.end' }));
+      await session.send('Tracing.end');
       await done;
-      socket.close();
+      session.close();
       const file = join(dir, `${label}.trace.json`);
       writeFileSync(file, JSON.stringify({ traceEvents: events }));
       writeFileSync(join(dir, `${label}.trace.txt`), summarizeTrace(events));
@@ -95,7 +76,8 @@ export function summarizeTrace(events: readonly TraceEvent[]): string {
   const self = new Map<string, number>();
   for (const [key, list] of byThread) {
     list.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-    const where = `${processes.get(Number(key.split(':')[0])) ?? '?'} ${key.split(':')[0]} / ${threads.get(key) ?? '?'}`;
+    const pid = list[0]!.pid;
+    const where = `${processes.get(pid) ?? '?'} ${pid} / ${threads.get(key) ?? '?'}`;
     const stack: { end: number; name: string; own: number }[] = [];
     const close = (until: number) => {
       while (stack.length > 0 && stack.at(-1)!.end <= until) {

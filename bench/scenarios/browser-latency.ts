@@ -27,9 +27,9 @@ import {
 import { browserCpu, cpuSpent } from '../lib/browser-cpu.ts';
 import {
   COUNT_IDB_REQUESTS,
-  READ_IDB_REQUESTS,
-  READ_IDB_TRANSACTIONS,
+  READ_IDB_COUNTS,
   evaluateIn,
+  idbTotals,
   profileChromium,
 } from '../lib/cdp.ts';
 import { traceChromium } from '../lib/trace.ts';
@@ -202,17 +202,9 @@ export async function browserLatency(
       await observer.call('eventTypes', null);
       const pages = { a, b, c: cPage };
       const burst = await pairRun(pages, relay, observer, ports, 'pair', messages, gapMs);
-      const [requests] = (await evaluateIn(
-        ports[0]!,
-        'shared_worker',
-        READ_IDB_REQUESTS,
-      )) as number[];
-      const [transactions] = (await evaluateIn(
-        ports[0]!,
-        'shared_worker',
-        READ_IDB_TRANSACTIONS,
-      )) as number[];
-      const [byMethod] = await evaluateIn(ports[0]!, 'shared_worker', 'self.__benchRequests');
+      const counted = await evaluateIn(ports[0]!, 'shared_worker', READ_IDB_COUNTS);
+      const byMethod = counted[0] as Record<string, number>;
+      const { requests, transactions } = idbTotals(byMethod);
       rec.detail(`browser.run${run}.requestsByMethod`, byMethod);
       const updates = {
         sender: await listUpdates(a),
@@ -261,7 +253,7 @@ export async function browserLatency(
           label: 'IndexedDB requests in the sender’s SharedWorker',
           ...cost,
         },
-        requests! / messages,
+        requests / messages,
       );
       rec.add(
         {
@@ -269,7 +261,7 @@ export async function browserLatency(
           label: 'IndexedDB transactions in the sender’s SharedWorker',
           ...cost,
         },
-        transactions! / messages,
+        transactions / messages,
       );
       rec.add(
         {

@@ -5,7 +5,7 @@
  * is the same in every process, so publish→receipt can be measured across processes.
  */
 import type { RelayMessage, RoomId } from '../../shared/index.ts';
-import { serve } from '../lib/procs.ts';
+import { serve, sleep } from '../lib/procs.ts';
 import { monoMs } from '../lib/stats.ts';
 import { WireClient, benchIdentity, chatEvent, connectMany } from '../lib/wire.ts';
 
@@ -62,11 +62,10 @@ async function publish(args: { url: string; room: RoomId; messages: number; inte
     const event = chatEvent(args.room, author, `fan-out t=${sent.toFixed(3)} #${i}`);
     sentAt.set(event.id, sent);
     publisher.send({ type: 'push', events: [event] });
-    await new Promise((resolve) => setTimeout(resolve, args.intervalMs));
+    await sleep(args.intervalMs);
   }
   const deadline = Date.now() + 30_000;
-  while (acked < args.messages && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  while (acked < args.messages && Date.now() < deadline) await sleep(20);
   publisher.close();
   return { acked, ackLatencies };
 }
@@ -140,7 +139,7 @@ async function join(args: {
       }),
     );
   }
-  await new Promise((resolve) => setTimeout(resolve, args.settleMs));
+  await sleep(args.settleMs);
   return got;
 }
 

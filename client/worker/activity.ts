@@ -188,7 +188,6 @@ export class ActivityState {
   }
 }
 
-/** The names shown for the people of a room, from its read model of members. */
 /** A room's activity as the reader sees it: names for ids, and the reader not typing. */
 export function activityView(
   activity: RoomActivity,

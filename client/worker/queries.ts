@@ -54,7 +54,10 @@ export class Queries {
   /**
    * The rows of a window of history, without the members' names: those change seldom and
    * a room may have thousands, so live, they are a query of their own (`names`) rather
-   * than read again with every message.
+   * than read again with every message. Its reads are not made one transaction: an append
+   * asked for meanwhile would wait for all of them, where now it goes between two
+   * (measured: browser to browser p50 66-77 ms with separate reads against 72-88 ms with
+   * one transaction, 200 messages).
    */
   async timelineRows(room: RoomId, window: TimelineWindow): Promise<TimelineRows> {
     const anchor = window.kind === 'around' ? await this.db.messages.get(window.anchor) : undefined;

@@ -316,13 +316,15 @@ export class Hub {
   }
 
   private forward(from: Connection | null, room: RoomId, events: SequencedEvent[]): void {
+    // A room no one follows keeps no head: who comes back reads it from the log.
+    const subscriptions = this.rooms.get(room);
+    if (!subscriptions) return;
     const first = events[0]!.seq;
     const last = events.at(-1)!.seq;
     const whole = { type: 'events', room, events } as const;
     let encoded: Buffer | undefined;
-    if (!this.rooms.has(room)) return;
     this.heads.set(room, Math.max(this.heads.get(room) ?? 0, last));
-    for (const subscription of this.rooms.get(room) ?? []) {
+    for (const subscription of subscriptions) {
       // One not yet live will read these from the log in its catch-up.
       if (!subscription.live) continue;
       const unseen =
