@@ -164,3 +164,57 @@ describe('Commands', () => {
     c.close();
   });
 });
+
+describe('Sending a message', () => {
+  /**
+   * Records each IndexedDB write or read issued from now on, as store, method and how many
+   * requests had answered before it was issued: requests issued together share a count.
+   */
+  function recordRequests() {
+    const issued: { store: string; method: string; answered: number }[] = [];
+    let answered = 0;
+    const originals = new Map<string, (...args: unknown[]) => IDBRequest>();
+    const proto = IDBObjectStore.prototype as unknown as Record<
+      string,
+      (...args: unknown[]) => IDBRequest
+    >;
+    for (const method of ['add', 'put', 'get', 'getAll', 'getAllKeys', 'delete', 'count']) {
+      const original = proto[method]!;
+      originals.set(method, original);
+      proto[method] = function (this: IDBObjectStore, ...args: unknown[]) {
+        issued.push({ store: this.name, method, answered });
+        const request = original.apply(this, args);
+        request.addEventListener('success', () => (answered += 1));
+        return request;
+      };
+    }
+    return {
+      issued,
+      stop: () => {
+        for (const [method, original] of originals) proto[method] = original;
+      },
+    };
+  }
+
+  it('stores it in two round trips: the event, its step and the room first, then the rest', async () => {
+    const c = await core();
+    await c.commands.sendMessage(DEFAULT_ROOM, 'warm up');
+    const requests = recordRequests();
+    try {
+      await c.commands.sendMessage(DEFAULT_ROOM, 'hello');
+    } finally {
+      requests.stop();
+    }
+    const first = (store: string, method: string) =>
+      requests.issued.find((r) => r.store === store && r.method === method);
+    // The saga's row goes with the append, not after it (a nested Dexie transaction
+    // would hold it back until the append's own requests had all answered).
+    expect(first('events', 'add')?.answered).toBe(0);
+    expect(first('processes', 'put')?.answered).toBe(0);
+    expect(first('rooms', 'get')?.answered).toBe(0);
+    // The outbox row needs the event's position: the second round trip.
+    expect(first('outbox', 'add')?.answered).toBeGreaterThan(0);
+    expect(new Set(requests.issued.map((r) => r.answered)).size).toBe(2);
+    c.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { Dexie } from 'dexie';
+import { Dexie, type Transaction } from 'dexie';
 import {
   EVENT_REGISTRY,
   type Ack,
@@ -108,12 +108,20 @@ export class EventStore {
     return this.write(async () => {
       // Requests issued together rather than each after the last one's answer: an append
       // is the sender's share of a message's latency, and each round trip costs a few ms.
-      const [, handed] = await Promise.all([alongside?.(this.db), this.handOver?.(events)]);
-      if (handed) afterCommit(handed.settle);
-      const positions = await this.db.events.bulkAdd(
-        events.map((event) => ({ ...event })),
-        { allKeys: true },
-      );
+      const claim = async () => {
+        const handed = await this.handOver?.(events);
+        // Registered as soon as claimed: if the append then fails, the claim is let go.
+        if (handed) afterCommit(handed.settle);
+        return handed;
+      };
+      const [, handed, positions] = await Promise.all([
+        alongside?.(this.db),
+        claim(),
+        this.db.events.bulkAdd(
+          events.map((event) => ({ ...event })),
+          { allKeys: true },
+        ),
+      ]);
       const stored = events.map((event, i): StoredEvent => ({ ...event, pos: positions[i]! }));
       await Promise.all([
         this.db.outbox.bulkAdd(
@@ -531,11 +539,24 @@ export class EventStore {
 
   private async write<T>(scope: () => Promise<T>): Promise<T> {
     try {
+      // Inside a write that already holds every table (a saga's step), join it rather
+      // than open a nested one: Dexie queues the outer transaction's requests until a
+      // nested one ends, so a step's own row would go one round trip after the append.
+      if (holdsWriteTables(this.db, Dexie.currentTransaction)) return await scope();
       return await this.db.transaction('rw', [...WRITE_TABLES], scope);
     } catch (error) {
       throw storageError(error);
     }
   }
+}
+
+/** Whether `transaction` is a write of `db`'s over every table an append writes to. */
+function holdsWriteTables(db: KafkyDb, transaction: Transaction | null | undefined): boolean {
+  return (
+    transaction?.db === db &&
+    transaction.mode === 'readwrite' &&
+    WRITE_TABLES.every((table) => transaction.storeNames.includes(table))
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { generateIdentity, signEvent, verifyEvent, type RoomId } from '../../../shared/index.ts';
-import { ROOM, messageEvent } from '../test-helpers.ts';
+import { ROOM, messageEvent, sequenced } from '../test-helpers.ts';
 import { FakeClock, WELCOME, setup } from './sync-fakes.ts';
 
 const OTHER_ROOM = 'other-room' as RoomId;
@@ -90,6 +90,18 @@ describe('handing an own event to the socket in its append', () => {
     expect(socket.ofType('push')).toHaveLength(0);
     expect(sync.onTheWire(event.id)).toBe(false);
     expect(await db.outbox.count()).toBe(0);
+    sync.stop();
+  });
+
+  it('lets the claim go when the append itself fails', async () => {
+    const { store, sync, socket } = await online();
+    // Already in the log from the relay: the append's own write fails on its id, in the
+    // same round trip as the claim.
+    const event = messageEvent('twice');
+    await store.applyRemote(ROOM, [sequenced(event, 1)]);
+    await expect(store.appendLocal(event)).rejects.toThrow();
+    expect(sync.onTheWire(event.id)).toBe(false);
+    expect(socket.ofType('push')).toHaveLength(0);
     sync.stop();
   });
 
