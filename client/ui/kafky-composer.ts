@@ -164,17 +164,20 @@ export class KafkyComposer extends LitElement {
     const textarea = this.textarea;
     const text = textarea?.value.trim() ?? '';
     if (!textarea || !text || !this.connection) return;
+    const reply = this.replyTo;
+    // To the worker first, before anything else this click does (the typing note, the
+    // rendering it asks for): every moment here is a moment more until the others see it.
+    const sent = this.connection.api.sendMessage(this.room, text, reply?.id);
+    // Shown in the list at once, before the worker has stored it (see outgoing.ts).
+    const sending = outgoing.add(this.room, text, reply?.id);
     // Clear at once: the message shows as pending straight away, from the local store.
     textarea.value = '';
     this.stopTyping();
     textarea.focus();
     this.sending += 1;
-    const reply = this.replyTo;
     this.replyTo = null;
-    // Shown in the list at once, before the worker has stored it (see outgoing.ts).
-    const sending = outgoing.add(this.room, text, reply?.id);
     try {
-      sending.settle(await this.connection.api.sendMessage(this.room, text, reply?.id));
+      sending.settle(await sent);
       this.error = null;
       void askForPersistentStorage();
     } catch (error) {
