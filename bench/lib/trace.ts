@@ -27,6 +27,9 @@ interface TraceEvent {
   args?: { name?: string };
 }
 
+/** How long `stop()` waits for the browser to hand over the whole trace. */
+const TRACE_END_MS = 120_000;
+
 /**
  * Traces every process of a Chromium started with `--remote-debugging-port=<port>`.
  * `stop()` writes `<label>.trace.json` (for chrome://tracing or Perfetto) and a summary,
@@ -45,9 +48,20 @@ export async function traceChromium(port: number, dir: string, label: string) {
   });
   return {
     async stop(): Promise<string> {
-      await session.send('Tracing.end');
-      await done;
-      session.close();
+      // A browser that dies or never says it is done must fail the run, not hang it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the trace ${label} did not complete in ${TRACE_END_MS} ms`)),
+          TRACE_END_MS,
+        );
+      });
+      try {
+        await Promise.race([session.send('Tracing.end').then(() => done), late]);
+      } finally {
+        clearTimeout(timer);
+        session.close();
+      }
       const file = join(dir, `${label}.trace.json`);
       writeFileSync(file, JSON.stringify({ traceEvents: events }));
       writeFileSync(join(dir, `${label}.trace.txt`), summarizeTrace(events));
