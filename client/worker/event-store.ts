@@ -554,6 +554,8 @@ export class EventStore {
 function holdsWriteTables(db: KafkyDb, transaction: Transaction | null | undefined): boolean {
   return (
     transaction?.db === db &&
+    // As Dexie nests: into a transaction still going, never one that has ended.
+    transaction.active &&
     transaction.mode === 'readwrite' &&
     WRITE_TABLES.every((table) => transaction.storeNames.includes(table))
   );
