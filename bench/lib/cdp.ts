@@ -12,22 +12,39 @@ interface TargetInfo {
 /** A DevTools session on one target (or the browser), over Chromium's debugging port. */
 export class Session {
   private next = 0;
-  private readonly waiting = new Map<number, (result: unknown) => void>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (result: unknown) => void; reject: (error: Error) => void }
+  >();
   private readonly listeners = new Map<string, (params: unknown) => void>();
+  /** Rejects once the socket closes (the browser died, or `close()`): nothing waits on. */
+  private readonly ended: Promise<never>;
 
   private constructor(private readonly socket: WebSocket) {
+    this.ended = new Promise<never>((_, reject) => {
+      socket.once('close', () => {
+        const error = new Error('the DevTools session closed');
+        for (const { reject: fail } of this.waiting.values()) fail(error);
+        this.waiting.clear();
+        reject(error);
+      });
+    });
+    this.ended.catch(() => undefined);
     socket.on('message', (data: Buffer) => {
       // A socket's callback: nothing may escape it.
       try {
         const message = JSON.parse(data.toString('utf8')) as {
           id?: number;
           result?: unknown;
+          error?: { message?: string };
           method?: string;
           params?: unknown;
         };
         if (message.id !== undefined) {
-          this.waiting.get(message.id)?.(message.result);
+          const waiter = this.waiting.get(message.id);
           this.waiting.delete(message.id);
+          if (message.error) waiter?.reject(new Error(`DevTools: ${message.error.message}`));
+          else waiter?.resolve(message.result);
         } else if (message.method) this.listeners.get(message.method)?.(message.params);
       } catch (error) {
         console.warn('bench: a DevTools message was not understood', error);
@@ -52,17 +69,30 @@ export class Session {
     return Session.open(version.webSocketDebuggerUrl);
   }
 
+  /** Answers the command's result; rejects on an error answer or once the session closes. */
   send<T>(method: string, params: object = {}): Promise<T> {
     const id = ++this.next;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve as (result: unknown) => void);
-      this.socket.send(JSON.stringify({ id, method, params }));
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      this.socket.send(JSON.stringify({ id, method, params }), (error) => {
+        if (!error) return;
+        this.waiting.delete(id);
+        reject(error);
+      });
     });
   }
 
   /** Calls `listener` with the params of each `method` event the target sends. */
   on<T>(method: string, listener: (params: T) => void): void {
     this.listeners.set(method, listener as (params: unknown) => void);
+  }
+
+  /** The params of the next `method` event; rejects if the session closes first. */
+  nextEvent<T>(method: string): Promise<T> {
+    const event = Promise.race([new Promise<T>((resolve) => this.on(method, resolve)), this.ended]);
+    // Awaited later, maybe after the session failed: not an unhandled rejection meanwhile.
+    event.catch(() => undefined);
+    return event;
   }
 
   close(): void {

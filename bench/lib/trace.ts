@@ -27,9 +27,6 @@ interface TraceEvent {
   args?: { name?: string };
 }
 
-/** How long `stop()` waits for the browser to hand over the whole trace. */
-const TRACE_END_MS = 120_000;
-
 /**
  * Traces every process of a Chromium started with `--remote-debugging-port=<port>`.
  * `stop()` writes `<label>.trace.json` (for chrome://tracing or Perfetto) and a summary,
@@ -38,7 +35,8 @@ const TRACE_END_MS = 120_000;
 export async function traceChromium(port: number, dir: string, label: string) {
   const session = await Session.browser(port);
   const events: TraceEvent[] = [];
-  const done = new Promise<void>((resolve) => session.on('Tracing.tracingComplete', resolve));
+  // A browser that dies before it hands over the whole trace fails the run, not hangs it.
+  const done = session.nextEvent('Tracing.tracingComplete');
   session.on<{ value: TraceEvent[] }>('Tracing.dataCollected', ({ value }) =>
     events.push(...value),
   );
@@ -48,18 +46,10 @@ export async function traceChromium(port: number, dir: string, label: string) {
   });
   return {
     async stop(): Promise<string> {
-      // A browser that dies or never says it is done must fail the run, not hang it.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the trace ${label} did not complete in ${TRACE_END_MS} ms`)),
-          TRACE_END_MS,
-        );
-      });
       try {
-        await Promise.race([session.send('Tracing.end').then(() => done), late]);
+        await session.send('Tracing.end');
+        await done;
       } finally {
-        clearTimeout(timer);
         session.close();
       }
       const file = join(dir, `${label}.trace.json`);

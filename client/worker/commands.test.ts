@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ROOM, type EventId } from '../../shared/index.ts';
 import { startCore, type KafkyCore } from './kafky-core.ts';
 import { BOB, deadSocket, messageEvent, sequenced } from './test-helpers.ts';
@@ -173,40 +173,36 @@ describe('Sending a message', () => {
   function recordRequests() {
     const issued: { store: string; method: string; answered: number }[] = [];
     let answered = 0;
-    const originals = new Map<string, (...args: unknown[]) => IDBRequest>();
-    const proto = IDBObjectStore.prototype as unknown as Record<
-      string,
-      (...args: unknown[]) => IDBRequest
-    >;
-    for (const method of ['add', 'put', 'get', 'getAll', 'getAllKeys', 'delete', 'count']) {
-      const original = proto[method]!;
-      originals.set(method, original);
-      proto[method] = function (this: IDBObjectStore, ...args: unknown[]) {
+    const methods = ['add', 'put', 'get', 'getAll', 'getAllKeys', 'delete', 'count'] as const;
+    for (const method of methods) {
+      const original = Object.getOwnPropertyDescriptor(IDBObjectStore.prototype, method)!.value as (
+        this: IDBObjectStore,
+        ...args: unknown[]
+      ) => IDBRequest;
+      vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (
+        this: IDBObjectStore,
+        ...args: unknown[]
+      ) {
         issued.push({ store: this.name, method, answered });
         const request = original.apply(this, args);
         request.addEventListener('success', () => (answered += 1));
         return request;
-      };
+      });
     }
-    return {
-      issued,
-      stop: () => {
-        for (const [method, original] of originals) proto[method] = original;
-      },
-    };
+    return issued;
   }
 
   it('stores it in two round trips: the event, its step and the room first, then the rest', async () => {
     const c = await core();
     await c.commands.sendMessage(DEFAULT_ROOM, 'warm up');
-    const requests = recordRequests();
+    const issued = recordRequests();
     try {
       await c.commands.sendMessage(DEFAULT_ROOM, 'hello');
     } finally {
-      requests.stop();
+      vi.restoreAllMocks();
     }
     const first = (store: string, method: string) =>
-      requests.issued.find((r) => r.store === store && r.method === method);
+      issued.find((r) => r.store === store && r.method === method);
     // The saga's row goes with the append, not after it (a nested Dexie transaction
     // would hold it back until the append's own requests had all answered).
     expect(first('events', 'add')?.answered).toBe(0);
@@ -214,7 +210,7 @@ describe('Sending a message', () => {
     expect(first('rooms', 'get')?.answered).toBe(0);
     // The outbox row needs the event's position: the second round trip.
     expect(first('outbox', 'add')?.answered).toBeGreaterThan(0);
-    expect(new Set(requests.issued.map((r) => r.answered)).size).toBe(2);
+    expect(new Set(issued.map((r) => r.answered)).size).toBe(2);
     c.close();
   });
 });

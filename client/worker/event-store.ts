@@ -563,7 +563,7 @@ function holdsWriteTables(db: KafkyDb, transaction: Transaction | null | undefin
 
 /**
  * Calls `settle` once the outermost transaction around this call has committed (true) or
- * failed (false): a write nested in a saga's transaction commits only with it.
+ * failed (false): a write inside a saga's transaction commits only with it.
  */
 function afterCommit(settle: (committed: boolean) => void): void {
   let transaction = Dexie.currentTransaction;
