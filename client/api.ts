@@ -89,6 +89,12 @@ export interface TimelineView {
   hasNewer: boolean;
   /** False when an `around` anchor is not held here: the view shows the latest instead. */
   anchored: boolean;
+  /**
+   * The first message after history this browser does not hold yet: a long room's newest
+   * events come first and its history after them, so the view marks the place above this
+   * one until the rest has arrived. Null when nothing is missing in the window.
+   */
+  arriving: EventId | null;
 }
 
 /** A message found by search, with what the result list shows of it. */

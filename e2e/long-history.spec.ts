@@ -22,9 +22,15 @@ test(`a room of ${COUNT} messages opens at its latest, pages older ones in, and 
   const context = await browser.newContext();
   const page = await openChat(context, relay);
   const log = page.getByRole('log');
-  // Catching up takes a while; the latest messages show once they are in.
-  await expect(messageItem(page, 'About the fifth one')).toBeVisible({ timeout: 240_000 });
+  // The relay sends the newest events first: the latest messages show while the history
+  // is still arriving above them, and the place where it will be is marked until it is in.
+  await expect(messageItem(page, 'About the fifth one')).toBeVisible({ timeout: 60_000 });
   await expect(messageItem(page, `history #${COUNT - 1}`)).toBeVisible();
+  const arriving = log
+    .getByRole('separator')
+    .filter({ hasText: 'Earlier messages are still arriving' });
+  await expect(arriving).toBeVisible();
+  await expect(arriving).toBeHidden({ timeout: 240_000 });
   // Only what is near the viewport is in the DOM.
   expect(await log.getByRole('listitem').count()).toBeLessThan(400);
 

@@ -11,5 +11,8 @@
  * `auth` before anything else, and `subscribe` proves knowledge of a keyed room's secret.
  * 3: `presence` comes only after `caught-up`; changes come as `presence-change`, which a
  * client of 2 would drop, showing whoever was online when it caught up for good.
+ * 4: `subscribe` may ask for a room's `latest` events first, and an `events` frame may
+ * carry them ahead of the catch-up; a relay of 3 refuses the field, a client of 3 would
+ * take such a frame for a gap.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;

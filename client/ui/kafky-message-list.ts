@@ -190,6 +190,7 @@ export class KafkyMessageList extends LitElement {
     const divider = this.divider?.room === this.room ? this.divider : null;
     const dividerAt = divider ? dividerIndex(messages ?? [], divider.after) : -1;
     const text = this.textOptions;
+    const arriving = this.timeline.value?.arriving ?? null;
     return html`
       <section role="log" aria-label="Messages" tabindex="0" @scroll=${this.onScroll}>
         ${
@@ -214,6 +215,12 @@ export class KafkyMessageList extends LitElement {
               // Rows come as new objects with every update; most have not changed, and
               // rendering them again is what made every new message cost the whole list.
               return html`${
+                m.id === arriving
+                  ? html`<li role="separator" class="divider arriving">
+                      Earlier messages are still arriving…
+                    </li>`
+                  : nothing
+              }${
                 i === dividerAt
                   ? html`<li role="separator" class="divider">New messages</li>`
                   : nothing

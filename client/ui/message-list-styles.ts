@@ -226,6 +226,10 @@ export const messageListStyles = [
       font-size: 0.8rem;
       font-weight: 600;
     }
+    .divider.arriving {
+      color: var(--kafky-muted);
+      font-weight: normal;
+    }
     .divider::before,
     .divider::after {
       content: '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthorId, KafkyEvent } from '../../shared/index.ts';
+import type { TimelineWindow } from '../api.ts';
 import { Queries, mentionPattern } from './queries.ts';
 import {
   ALICE,
@@ -108,7 +109,12 @@ describe('Queries', () => {
 
     const latest = await queries.timeline(ROOM, { kind: 'latest', limit: 3 });
     expect(texts(latest)).toEqual(['m997', 'm998', 'm999']);
-    expect(latest).toMatchObject({ hasOlder: true, hasNewer: false, anchored: true });
+    expect(latest).toMatchObject({
+      hasOlder: true,
+      hasNewer: false,
+      anchored: true,
+      arriving: null,
+    });
 
     const around = await queries.timeline(ROOM, {
       kind: 'around',
@@ -117,7 +123,12 @@ describe('Queries', () => {
       after: 3,
     });
     expect(texts(around)).toEqual(['m498', 'm499', 'm500', 'm501', 'm502']);
-    expect(around).toMatchObject({ hasOlder: true, hasNewer: true, anchored: true });
+    expect(around).toMatchObject({
+      hasOlder: true,
+      hasNewer: true,
+      anchored: true,
+      arriving: null,
+    });
 
     const start = await queries.timeline(ROOM, {
       kind: 'around',
@@ -136,6 +147,30 @@ describe('Queries', () => {
     });
     expect(texts(unknown)).toEqual(['m998', 'm999']);
     expect(unknown.anchored).toBe(false);
+  });
+
+  it("marks where the history not yet held begins: a long room's latest events come first", async () => {
+    const { db, store } = await freshStore();
+    const events = Array.from({ length: 10 }, (_, i) =>
+      sequenced(messageEvent(`m${i}`, BOB), i + 1),
+    );
+    const queries = new Queries(db, ALICE);
+    const arriving = async (window: TimelineWindow) =>
+      (await queries.timeline(ROOM, window)).arriving;
+    const latest = { kind: 'latest', limit: 5 } as const;
+
+    await store.applyRemote(ROOM, events.slice(7));
+    expect(await arriving(latest)).toBe(events[7]!.id);
+    await store.applyRemote(ROOM, events.slice(0, 3));
+    expect(await arriving(latest)).toBe(events[7]!.id);
+    expect(
+      await arriving({ kind: 'around', anchor: events[1]!.id, before: 1, after: 2 }),
+    ).toBeNull();
+    expect(await arriving({ kind: 'around', anchor: events[2]!.id, before: 1, after: 2 })).toBe(
+      events[7]!.id,
+    );
+    await store.applyRemote(ROOM, events.slice(3, 7));
+    expect(await arriving(latest)).toBeNull();
   });
 
   it('searches the rooms held here by words, newest first, the last word as a prefix', async () => {

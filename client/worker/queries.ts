@@ -60,13 +60,18 @@ export class Queries {
    * one transaction, 200 messages).
    */
   async timelineRows(room: RoomId, window: TimelineWindow): Promise<TimelineRows> {
+    // The room's cursor is read with the rows, so it costs no round trip of its own.
+    const cursor = () => this.db.cursors.get(room).then((row) => row?.cursor ?? 0);
     const anchor = window.kind === 'around' ? await this.db.messages.get(window.anchor) : undefined;
     if (window.kind === 'latest' || !anchor || anchor.room !== room) {
       const limit = window.kind === 'latest' ? window.limit : window.before + window.after;
-      const rows = await this.range(room)
-        .reverse()
-        .limit(limit + 1)
-        .toArray();
+      const [rows, held] = await Promise.all([
+        this.range(room)
+          .reverse()
+          .limit(limit + 1)
+          .toArray(),
+        cursor(),
+      ]);
       const shown = rows.slice(0, limit).reverse();
       return {
         rows: shown,
@@ -74,10 +79,11 @@ export class Queries {
         hasOlder: rows.length > limit,
         hasNewer: false,
         anchored: window.kind === 'latest',
+        arriving: arrivingAfterGap(shown, held),
       };
     }
     const key = [room, anchor.section, anchor.n];
-    const [older, newer] = await Promise.all([
+    const [older, newer, held] = await Promise.all([
       this.db.messages
         .where('[room+section+n]')
         .between([room, 0, -Infinity], key, true, false)
@@ -89,6 +95,7 @@ export class Queries {
         .between(key, [room, 1, Infinity], true, true)
         .limit(window.after + 1)
         .toArray(),
+      cursor(),
     ]);
     const rows = [...older.slice(0, window.before).reverse(), ...newer.slice(0, window.after)];
     return {
@@ -97,6 +104,7 @@ export class Queries {
       hasOlder: older.length > window.before,
       hasNewer: newer.length > window.after,
       anchored: true,
+      arriving: arrivingAfterGap(rows, held),
     };
   }
 
@@ -319,6 +327,16 @@ export interface TimelineRows {
   hasOlder: boolean;
   hasNewer: boolean;
   anchored: boolean;
+  arriving: EventId | null;
+}
+
+/**
+ * The first row (oldest first) past the room's cursor with events missing before it:
+ * everything up to the cursor is held and `cursor + 1` is not, so the first row beyond
+ * `cursor + 1` has a stretch not yet arrived right above it.
+ */
+export function arrivingAfterGap(rows: readonly MessageRow[], cursor: number): EventId | null {
+  return rows.find((row) => row.seq !== undefined && row.seq > cursor + 1)?.id ?? null;
 }
 
 /** A room list entry as read, with its last message's author as an id. */

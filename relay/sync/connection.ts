@@ -332,7 +332,7 @@ export class Connection {
           message: refusal.message,
           room: message.room,
         });
-      } else this.hub.subscribe(this, message.room, message.after);
+      } else this.hub.subscribe(this, message.room, message.after, message.latest);
     });
   }
 

@@ -31,6 +31,10 @@ export interface Subscription {
   cursor: number;
   /** Caught up: new events are sent as they are committed. */
   live: boolean;
+  /** How many of the room's newest events to send first, before the catch-up. */
+  latest?: number;
+  /** The newest events already sent that way: the catch-up leaves them out. */
+  sent?: { from: number; to: number };
 }
 
 export interface HubOptions {
@@ -53,6 +57,9 @@ export interface HubOptions {
   /** A room is told who is online at most once per this many ms (see room-presence.ts). */
   presenceIntervalMs?: number;
 }
+
+/** A catch-up page's bounds. */
+const PAGE = { maxEvents: LIMITS.pageEventsMax, maxBytes: LIMITS.pageBytesMax };
 
 /** How long a slow consumer, closed, has to read its close frame before it is cut off. */
 const SLOW_CONSUMER_GRACE_MS = 2000;
@@ -247,8 +254,11 @@ export class Hub {
     return results;
   }
 
-  /** Starts (or restarts) a subscription: catch-up from `after`, then live. */
-  subscribe(connection: Connection, room: RoomId, after: number): void {
+  /**
+   * Starts (or restarts) a subscription: the `latest` newest events first if asked (and
+   * more than a page is missing), then catch-up from `after`, then live.
+   */
+  subscribe(connection: Connection, room: RoomId, after: number, latest?: number): void {
     const old = connection.subscriptions.get(room);
     const refusal = old ? null : this.guard.room(connection.subscriptions.size);
     if (refusal) {
@@ -256,7 +266,7 @@ export class Hub {
       return;
     }
     if (old) this.leave(old);
-    const subscription: Subscription = { connection, room, cursor: after, live: false };
+    const subscription: Subscription = { connection, room, cursor: after, live: false, latest };
     connection.subscriptions.set(room, subscription);
     const members = this.rooms.get(room) ?? new Set();
     members.add(subscription);
@@ -366,6 +376,9 @@ export class Hub {
   private async catchUp(subscription: Subscription): Promise<void> {
     const { connection, room } = subscription;
     const first = await this.head(room);
+    if (subscription.latest && first - subscription.cursor > LIMITS.pageEventsMax) {
+      await this.sendLatest(subscription, subscription.latest, first);
+    }
     while (this.isCurrent(subscription)) {
       const head = this.heads.get(room) ?? first;
       if (subscription.cursor >= head) {
@@ -375,20 +388,49 @@ export class Hub {
         connection.send({ type: 'presence', room, online: this.presence.toldOnline(room) });
         return;
       }
-      const page = await this.log.read(room, subscription.cursor, {
-        maxEvents: LIMITS.pageEventsMax,
-        maxBytes: LIMITS.pageBytesMax,
-      });
+      const read = await this.log.read(room, subscription.cursor, PAGE);
       if (!this.isCurrent(subscription)) return;
-      if (page.length === 0) {
+      if (read.length === 0) {
         // The head ran ahead of the log: only possible if the log was changed behind our back.
         throw new Error(`room ${room}: head ${head} but nothing after ${subscription.cursor}`);
       }
+      const { sent } = subscription;
+      const page = sent ? read.filter((e) => e.seq < sent.from || e.seq > sent.to) : read;
+      subscription.cursor = read.at(-1)!.seq;
+      if (sent && subscription.cursor >= sent.from - 1) {
+        subscription.cursor = Math.max(subscription.cursor, sent.to);
+        delete subscription.sent;
+      }
+      if (page.length === 0) continue;
       connection.send({ type: 'events', room, events: page });
       this.metrics.catchUpPages.inc();
-      subscription.cursor = page.at(-1)!.seq;
       await connection.drained();
     }
+  }
+
+  /**
+   * Sends up to `count` of the room's newest events (up to `head`) in one page marked
+   * `latest`, and notes them so the catch-up leaves them out. The log reads forward only,
+   * so a page cut short by its bytes is read again from a later start, until it ends at
+   * the head (a few rounds at most: each starts where that many events fitted).
+   */
+  private async sendLatest(subscription: Subscription, count: number, head: number): Promise<void> {
+    const { connection, room } = subscription;
+    let wanted = Math.min(count, LIMITS.pageEventsMax);
+    let page: SequencedEvent[] = [];
+    for (let round = 0; round < 4 && wanted > 0; round++) {
+      page = await this.log.read(room, Math.max(subscription.cursor, head - wanted), {
+        ...PAGE,
+        maxEvents: wanted,
+      });
+      if (page.length === 0 || page.at(-1)!.seq >= head) break;
+      wanted = Math.min(wanted - 1, page.length);
+    }
+    if (!this.isCurrent(subscription) || page.length === 0) return;
+    connection.send({ type: 'events', room, events: page, latest: true });
+    this.metrics.catchUpPages.inc();
+    subscription.sent = { from: page[0]!.seq, to: page.at(-1)!.seq };
+    await connection.drained();
   }
 
   /** What the metrics read at each scrape: open connections, and each room's lag. */

@@ -54,6 +54,17 @@ async function client(
   return opened;
 }
 
+/** A relay whose ROOM_A holds `batches` pushes of `size` events, and the writer that pushed them. */
+async function filled(batches: number, size = 100, text?: string) {
+  const r = await relay();
+  const writer = await client(r.ws);
+  for (let i = 0; i < batches; i++) {
+    await writer.push(Array.from({ length: size }, (_, j) => event(ROOM_A, text ?? `m${i}-${j}`)));
+  }
+  await writer.next('ack', batches);
+  return { r, writer };
+}
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const r of running.splice(0)) await r.close();
@@ -310,12 +321,7 @@ describe('sync over a real socket', () => {
   });
 
   it('catches up a long history in bounded pages, then goes live with no gap or repeat', async () => {
-    const r = await relay();
-    const writer = await client(r.ws);
-    for (let i = 0; i < 12; i++) {
-      await writer.push(Array.from({ length: 100 }, (_, j) => event(ROOM_A, `m${i}-${j}`)));
-    }
-    await writer.next('ack', 12);
+    const { r, writer } = await filled(12);
 
     const reader = await client(r.ws);
     reader.send({ type: 'subscribe', room: ROOM_A, after: 0 });
@@ -333,6 +339,57 @@ describe('sync over a real socket', () => {
     }
     expect(reader.events(ROOM_A).map((e) => e.seq)).toEqual(
       Array.from({ length: 1205 }, (_, i) => i + 1),
+    );
+  });
+
+  it("sends a long room's latest events first when asked, then the rest of its history without them", async () => {
+    const { r, writer } = await filled(12);
+
+    const reader = await client(r.ws);
+    reader.send({ type: 'subscribe', room: ROOM_A, after: 0, latest: 150 });
+    for (let i = 0; i < 5; i++) void writer.push([event(ROOM_A, `live${i}`)]);
+    await reader.next('caught-up');
+    await writer.next('ack', 17);
+    await reader.until(() => reader.events(ROOM_A).length >= 1205, 'all events');
+
+    const [first, ...rest] = reader.of('events');
+    expect(first?.latest).toBe(true);
+    expect(first?.events.map((e) => e.seq)).toEqual(
+      Array.from({ length: 150 }, (_, i) => 1051 + i),
+    );
+    expect(rest.every((page) => page.latest === undefined)).toBe(true);
+    // The rest in order, each once, the latest left out.
+    expect(rest.flatMap((page) => page.events.map((e) => e.seq))).toEqual([
+      ...Array.from({ length: 1050 }, (_, i) => i + 1),
+      ...[1201, 1202, 1203, 1204, 1205],
+    ]);
+  });
+
+  it('ends the latest page at the head even when its events are large', async () => {
+    const { r } = await filled(12, 50, 'x'.repeat(3000));
+
+    const reader = await client(r.ws);
+    reader.send({ type: 'subscribe', room: ROOM_A, after: 0, latest: 200 });
+    await reader.next('caught-up');
+    const [first, ...rest] = reader.of('events');
+    const latest = first!.events.map((e) => e.seq);
+    expect(first?.latest).toBe(true);
+    expect(latest.at(-1)).toBe(600);
+    expect(latest.length).toBeLessThan(200);
+    expect(JSON.stringify(first).length).toBeLessThan(LIMITS.pageBytesMax + 4000);
+    expect(rest.flatMap((page) => page.events.map((e) => e.seq))).toEqual(
+      Array.from({ length: 600 - latest.length }, (_, i) => i + 1),
+    );
+  });
+
+  it('sends no latest page when at most a page is missing', async () => {
+    const { r } = await filled(6);
+    const reader = await client(r.ws);
+    reader.send({ type: 'subscribe', room: ROOM_A, after: 100, latest: 50 });
+    await reader.next('caught-up');
+    expect(reader.of('events').some((page) => page.latest)).toBe(false);
+    expect(reader.events(ROOM_A).map((e) => e.seq)).toEqual(
+      Array.from({ length: 500 }, (_, i) => i + 101),
     );
   });
 

@@ -61,6 +61,12 @@ export const subscribeSchema = {
     after: cursorSchema,
     key: keySchema,
     proof: signatureSchema,
+    /**
+     * Asks for up to this many of the room's newest events first, in a frame marked
+     * `latest`, when more than a page is missing: someone joining a long room sees its
+     * latest messages at once, not after its whole history.
+     */
+    latest: { type: 'integer', minimum: 1, maximum: LIMITS.pageEventsMax },
   },
 } as const;
 

@@ -32,7 +32,12 @@ export const welcomeSchema = {
   },
 } as const;
 
-/** Sequenced events of one room, in sequence order: a catch-up page or live ones. */
+/**
+ * Sequenced events of one room, in sequence order: a catch-up page or live ones. With
+ * `latest`, the room's newest events sent ahead of the catch-up a `subscribe` asked them
+ * for: a later start than the client's cursor, so no gap; the pages that follow leave
+ * them out.
+ */
 export const eventsSchema = {
   $id: 'kafky:msg/events',
   type: 'object',
@@ -42,6 +47,7 @@ export const eventsSchema = {
     type: { const: 'events' },
     room: roomIdSchema,
     events: { type: 'array', items: sequencedEventSchema },
+    latest: { const: true },
   },
 } as const;
 

@@ -14,6 +14,12 @@ import type { EventStore } from '../event-store.ts';
 import type { DeviceIdentity } from '../identity.ts';
 
 /**
+ * How many of a room's newest events to ask for ahead of a long catch-up: two timeline
+ * pages' worth, so a screenful of messages shows even with edits and reactions among them.
+ */
+export const LATEST_FIRST = 200;
+
+/**
  * A subscribe from the room's cursor, proving its secret against this connection's
  * challenge if it has one (a keyed room); an open room needs no proof.
  */
@@ -21,12 +27,13 @@ export async function subscribeFrame(
   challenge: string,
   { room, cursor, secret }: Pick<RoomState, 'room' | 'cursor' | 'secret'>,
 ): Promise<Subscribe> {
-  if (!secret) return { type: 'subscribe', room, after: cursor };
+  const frame = { type: 'subscribe', room, after: cursor, latest: LATEST_FIRST } as const;
+  if (!secret) return frame;
   const [{ publicKey }, proof] = await Promise.all([
     roomKey(secret),
     joinProof(secret, challenge, room),
   ]);
-  return { type: 'subscribe', room, after: cursor, key: publicKey, proof };
+  return { ...frame, key: publicKey, proof };
 }
 
 /**

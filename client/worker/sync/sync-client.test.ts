@@ -16,6 +16,7 @@ import {
 import { ActivityState } from '../activity.ts';
 import type { RoomId } from '../../../shared/index.ts';
 import { ALICE, BOB, ROOM, messageEvent, sequenced } from '../test-helpers.ts';
+import { LATEST_FIRST } from './room-proofs.ts';
 import { FakeClock, WELCOME, setup } from './sync-fakes.ts';
 import type { SyncOptions } from './sync-options.ts';
 
@@ -61,7 +62,9 @@ describe('SyncClient', () => {
 
     socket.receive(WELCOME);
     await vi.waitFor(() => expect(socket.ofType('push')).toHaveLength(1));
-    expect(socket.ofType('subscribe')).toEqual([{ type: 'subscribe', room: ROOM, after: 0 }]);
+    expect(socket.ofType('subscribe')).toEqual([
+      { type: 'subscribe', room: ROOM, after: 0, latest: LATEST_FIRST },
+    ]);
     expect(socket.ofType('push')[0]!.events.map((e) => e.id)).toEqual([first.id, second.id]);
     expect(sync.status).toBe('online');
     sync.stop();
@@ -138,7 +141,12 @@ describe('SyncClient', () => {
     await vi.waitFor(() => expect(sync.status).toBe('online'));
     sync.follow(room);
     await vi.waitFor(() =>
-      expect(sockets[0]!.ofType('subscribe').at(-1)).toEqual({ type: 'subscribe', room, after: 0 }),
+      expect(sockets[0]!.ofType('subscribe').at(-1)).toEqual({
+        type: 'subscribe',
+        room,
+        after: 0,
+        latest: LATEST_FIRST,
+      }),
     );
     sync.unfollow(room);
     await vi.waitFor(() =>
@@ -277,7 +285,12 @@ describe('SyncClient', () => {
       events: [await fromPeer(sequenced(messageEvent('3', BOB), 3))],
     });
     await vi.waitFor(() => expect(sockets[0]!.ofType('subscribe')).toHaveLength(2));
-    expect(sockets[0]!.ofType('subscribe')[1]).toEqual({ type: 'subscribe', room: ROOM, after: 0 });
+    expect(sockets[0]!.ofType('subscribe')[1]).toEqual({
+      type: 'subscribe',
+      room: ROOM,
+      after: 0,
+      latest: LATEST_FIRST,
+    });
     sync.stop();
   });
 
@@ -295,7 +308,9 @@ describe('SyncClient', () => {
     sockets[0]!.open();
     sockets[0]!.receive(WELCOME);
     await vi.waitFor(() => expect(sockets[0]!.ofType('push')).toHaveLength(1));
-    expect(sockets[0]!.ofType('subscribe')).toEqual([{ type: 'subscribe', room: ROOM, after: 0 }]);
+    expect(sockets[0]!.ofType('subscribe')).toEqual([
+      { type: 'subscribe', room: ROOM, after: 0, latest: LATEST_FIRST },
+    ]);
     expect(sockets[0]!.ofType('push')[0]?.events.map((e) => e.id)).toEqual([mine.id]);
     expect(await store.getMeta('epoch')).toBe('epoch-1');
     sync.stop();
@@ -630,6 +645,29 @@ describe('SyncClient', () => {
     sync.stop();
   });
 
+  it("stores a room's latest events ahead of its history, and the pages after them fill it in", async () => {
+    const { sync, sockets, store, kafked } = await setup();
+    sync.start();
+    const socket = sockets[0]!;
+    socket.open();
+    socket.receive(WELCOME);
+    await vi.waitFor(() => expect(sync.status).toBe('online'));
+    const events = await Promise.all(
+      [1, 2, 3, 4, 5].map((seq) => fromPeer(sequenced(messageEvent(`m${seq}`, BOB), seq))),
+    );
+    socket.receive({ type: 'events', room: ROOM, events: events.slice(3), latest: true });
+    await vi.waitFor(() => expect(kafked).toHaveLength(2));
+    // Beyond the cursor on purpose: not a gap to ask again for.
+    expect(socket.ofType('subscribe')).toHaveLength(1);
+    expect(await store.cursor(ROOM)).toBe(0);
+    socket.receive({ type: 'events', room: ROOM, events: events.slice(0, 3) });
+    socket.receive({ type: 'caught-up', room: ROOM, head: 5 });
+    await vi.waitFor(() => expect(kafked).toHaveLength(5));
+    expect(await store.cursor(ROOM)).toBe(5);
+    expect(socket.ofType('subscribe')).toHaveLength(1);
+    sync.stop();
+  });
+
   it('asks again from its cursor when a frame leaves a gap', async () => {
     const { sync, sockets, kafked } = await setup();
     sync.start();
@@ -644,7 +682,12 @@ describe('SyncClient', () => {
     const third = await fromPeer(sequenced(messageEvent('three', BOB), 3));
     socket.receive({ type: 'events', room: ROOM, events: [third] });
     await vi.waitFor(() => expect(socket.ofType('subscribe')).toHaveLength(2));
-    expect(socket.ofType('subscribe')[1]).toEqual({ type: 'subscribe', room: ROOM, after: 1 });
+    expect(socket.ofType('subscribe')[1]).toEqual({
+      type: 'subscribe',
+      room: ROOM,
+      after: 1,
+      latest: LATEST_FIRST,
+    });
     sync.stop();
   });
 });

@@ -358,6 +358,8 @@ export class SyncClient {
         const applied = await store.applyRemote(message.room, valid, refused);
         bus.emit('eager', applied.added);
         bus.emit('kafked', [...applied.added, ...applied.confirmed]);
+        // The room's newest events, ahead of its history: beyond the cursor on purpose.
+        if (message.latest) return;
         await this.resubscribeOnGap(message.room, message.events.at(-1)?.seq ?? 0);
         return;
       }
