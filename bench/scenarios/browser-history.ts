@@ -34,11 +34,12 @@ async function paintTimes(page: Page): Promise<{ latest: number; fcp: number }> 
 /**
  * When the room's cursor reached `n`, from navigation start: every event up to `n` stored
  * and projected (a cursor moves in the transaction that projects what it covers). Read
- * from the page's own connection to the worker's database, every 100 ms.
+ * from the page's own connection to the worker's database, every 100 ms; a catch-up that
+ * never gets there fails the run after `timeoutMs` rather than hanging it.
  */
-async function heldAll(page: Page, room: string, n: number): Promise<number> {
+async function heldAll(page: Page, room: string, n: number, timeoutMs: number): Promise<number> {
   return page.evaluate(
-    async ({ room, n }) => {
+    async ({ room, n, timeoutMs }) => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const open = indexedDB.open('kafky');
         open.onsuccess = () => resolve(open.result);
@@ -50,14 +51,20 @@ async function heldAll(page: Page, room: string, n: number): Promise<number> {
           request.onsuccess = () => resolve((request.result as { cursor?: number })?.cursor ?? 0);
           request.onerror = () => reject(new Error(String(request.error)));
         });
+      const deadline = performance.now() + timeoutMs;
       try {
-        while ((await cursor()) < n) await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let held = await cursor(); held < n; held = await cursor()) {
+          if (performance.now() > deadline) {
+            throw new Error(`the room's cursor stopped at ${held} of ${n} events`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         return performance.now();
       } finally {
         db.close();
       }
     },
-    { room, n },
+    { room, n, timeoutMs },
   );
 }
 
@@ -148,7 +155,7 @@ export async function browserHistory(
         : undefined;
       await waitSeen(page, [LATEST], 30 * 60_000);
       const latestSeconds = (await paintTimes(page)).latest / 1000;
-      const catchUp = (await heldAll(page, DEFAULT_ROOM, n)) / 1000;
+      const catchUp = (await heldAll(page, DEFAULT_ROOM, n, 30 * 60_000)) / 1000;
       await profiling?.stop();
       add(
         'catchup.latest',

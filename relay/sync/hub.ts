@@ -31,10 +31,6 @@ export interface Subscription {
   cursor: number;
   /** Caught up: new events are sent as they are committed. */
   live: boolean;
-  /** How many of the room's newest events to send first, before the catch-up. */
-  latest?: number;
-  /** The newest events already sent that way: the catch-up leaves them out. */
-  sent?: { from: number; to: number };
 }
 
 export interface HubOptions {
@@ -266,13 +262,13 @@ export class Hub {
       return;
     }
     if (old) this.leave(old);
-    const subscription: Subscription = { connection, room, cursor: after, live: false, latest };
+    const subscription: Subscription = { connection, room, cursor: after, live: false };
     connection.subscriptions.set(room, subscription);
     const members = this.rooms.get(room) ?? new Set();
     members.add(subscription);
     this.rooms.set(room, members);
     this.presence.changed(room);
-    this.catchUp(subscription).catch((error: unknown) => connection.fail(error));
+    this.catchUp(subscription, latest).catch((error: unknown) => connection.fail(error));
   }
 
   /** Ends a subscription: the connection stops typing there and leaves its presence. */
@@ -373,12 +369,14 @@ export class Hub {
    * between pages, then turns live. The check against the in-memory head and the switch
    * to live happen in one synchronous step, so no commit can slip between them.
    */
-  private async catchUp(subscription: Subscription): Promise<void> {
+  private async catchUp(subscription: Subscription, latest?: number): Promise<void> {
     const { connection, room } = subscription;
     const first = await this.head(room);
-    if (subscription.latest && first - subscription.cursor > LIMITS.pageEventsMax) {
-      await this.sendLatest(subscription, subscription.latest, first);
-    }
+    // The newest events sent ahead: the pages below leave them out.
+    let sent =
+      latest && first - subscription.cursor > LIMITS.pageEventsMax
+        ? await this.sendLatest(subscription, latest, first)
+        : null;
     while (this.isCurrent(subscription)) {
       const head = this.heads.get(room) ?? first;
       if (subscription.cursor >= head) {
@@ -394,12 +392,12 @@ export class Hub {
         // The head ran ahead of the log: only possible if the log was changed behind our back.
         throw new Error(`room ${room}: head ${head} but nothing after ${subscription.cursor}`);
       }
-      const { sent } = subscription;
-      const page = sent ? read.filter((e) => e.seq < sent.from || e.seq > sent.to) : read;
+      const skip = sent;
+      const page = skip ? read.filter((e) => e.seq < skip.from || e.seq > skip.to) : read;
       subscription.cursor = read.at(-1)!.seq;
-      if (sent && subscription.cursor >= sent.from - 1) {
-        subscription.cursor = Math.max(subscription.cursor, sent.to);
-        delete subscription.sent;
+      if (skip && subscription.cursor >= skip.from - 1) {
+        subscription.cursor = Math.max(subscription.cursor, skip.to);
+        sent = null;
       }
       if (page.length === 0) continue;
       connection.send({ type: 'events', room, events: page });
@@ -410,15 +408,19 @@ export class Hub {
 
   /**
    * Sends up to `count` of the room's newest events (up to `head`) in one page marked
-   * `latest`, and notes them so the catch-up leaves them out. The log reads forward only,
-   * so a page cut short by its bytes is read again from a later start, until it ends at
-   * the head (a few rounds at most: each starts where that many events fitted).
+   * `latest`, and answers the sequences it held (null if none was sent). The log reads
+   * forward only, so a page cut short by its bytes is read again from a later start, until
+   * it ends at the head (a few rounds at most: each starts where that many events fitted).
    */
-  private async sendLatest(subscription: Subscription, count: number, head: number): Promise<void> {
+  private async sendLatest(
+    subscription: Subscription,
+    count: number,
+    head: number,
+  ): Promise<{ from: number; to: number } | null> {
     const { connection, room } = subscription;
     let wanted = Math.min(count, LIMITS.pageEventsMax);
     let page: SequencedEvent[] = [];
-    for (let round = 0; round < 4 && wanted > 0; round++) {
+    for (let round = 0; round < 4 && wanted > 0 && this.isCurrent(subscription); round++) {
       page = await this.log.read(room, Math.max(subscription.cursor, head - wanted), {
         ...PAGE,
         maxEvents: wanted,
@@ -426,11 +428,11 @@ export class Hub {
       if (page.length === 0 || page.at(-1)!.seq >= head) break;
       wanted = Math.min(wanted - 1, page.length);
     }
-    if (!this.isCurrent(subscription) || page.length === 0) return;
+    if (!this.isCurrent(subscription) || page.length === 0) return null;
     connection.send({ type: 'events', room, events: page, latest: true });
     this.metrics.catchUpPages.inc();
-    subscription.sent = { from: page[0]!.seq, to: page.at(-1)!.seq };
     await connection.drained();
+    return { from: page[0]!.seq, to: page.at(-1)!.seq };
   }
 
   /** What the metrics read at each scrape: open connections, and each room's lag. */
