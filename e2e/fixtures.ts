@@ -12,6 +12,12 @@ export { RelayProcess } from './relay-process.ts';
 export type { Health } from './relay-process.ts';
 
 interface Fixtures {
+  /**
+   * Closes every browser context a test opened, once it ends. The browser lives for the
+   * whole run, so a context left open keeps its SharedWorker syncing (reconnecting to a
+   * relay long gone, or to a later test's relay on a reused port) beside the tests after it.
+   */
+  closeContexts: void;
   /** A relay of the test's own, started on a fresh database, disposed of after the test. */
   relay: RelayProcess;
   /** More environment for the test's relay (say, a limit); read again at each restart. */
@@ -19,6 +25,13 @@ interface Fixtures {
 }
 
 export const test = base.extend<Fixtures>({
+  closeContexts: [
+    async ({ browser }, use) => {
+      await use();
+      await Promise.all(browser.contexts().map((context) => context.close()));
+    },
+    { auto: true },
+  ],
   relayEnv: [{}, { option: true }],
   relay: async ({ relayEnv }, use, testInfo) => {
     const relay = await RelayProcess.start({ env: relayEnv });
